@@ -1,0 +1,188 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AlertHub.Client;
+
+/// <summary>What kind of situation an alert reports. Serialised in snake_case (<c>group_moving</c>).</summary>
+public enum AlertKind
+{
+    /// <summary>Dreigende situatie: the default of a one-tap alert.</summary>
+    Threat,
+    /// <summary>A weapon is seen or suspected.</summary>
+    Weapon,
+    /// <summary>Signs of a fight.</summary>
+    Fight,
+    /// <summary>A group with known figures is moving.</summary>
+    GroupMoving,
+    /// <summary>Anything else.</summary>
+    Other,
+}
+
+/// <summary>Life cycle of an alert.</summary>
+public enum AlertStatus
+{
+    /// <summary>Raised and not yet resolved or cancelled.</summary>
+    Open,
+    /// <summary>Resolved by a coordinator or team lead; feedback was sent.</summary>
+    Resolved,
+    /// <summary>Cancelled as a false alarm.</summary>
+    Cancelled,
+}
+
+/// <summary>How far delivery to one recipient has come.</summary>
+public enum DeliveryState
+{
+    /// <summary>Not yet pushed to any device.</summary>
+    Pending,
+    /// <summary>Pushed to at least one connected device.</summary>
+    Pushed,
+    /// <summary>A device confirmed receipt.</summary>
+    Received,
+    /// <summary>The SMS fallback was handed to the SMS provider.</summary>
+    SmsSent,
+    /// <summary>The SMS provider reported delivery.</summary>
+    SmsDelivered,
+    /// <summary>The SMS could not be delivered.</summary>
+    SmsFailed,
+}
+
+/// <summary>A partner's answer to an alert.</summary>
+public enum AckResponse
+{
+    /// <summary>Gezien.</summary>
+    Seen,
+    /// <summary>Onderweg.</summary>
+    OnMyWay,
+    /// <summary>Ter plaatse.</summary>
+    OnScene,
+    /// <summary>Kan niet.</summary>
+    Unable,
+}
+
+/// <summary>The professional discipline of a partner; used for routing and escalation.</summary>
+public enum Discipline
+{
+    /// <summary>Politie (wijkagent).</summary>
+    Police,
+    /// <summary>Jongerenwerk.</summary>
+    YouthWork,
+    /// <summary>Handhaving / BOA.</summary>
+    Enforcement,
+    /// <summary>Jeugdambassadeur.</summary>
+    YouthAmbassador,
+    /// <summary>Leerplicht.</summary>
+    CompulsoryEducation,
+    /// <summary>Schoolmaatschappelijk werk.</summary>
+    SchoolSocialWork,
+    /// <summary>Jeugdbescherming / SOT / CJG.</summary>
+    YouthCare,
+    /// <summary>Gemeente.</summary>
+    Municipality,
+    /// <summary>School staff (coordinators).</summary>
+    School,
+}
+
+/// <summary>The role a person has in AlertHub.</summary>
+public enum PersonRole
+{
+    /// <summary>Coördinator Veilig Leefklimaat of one school.</summary>
+    Coordinator,
+    /// <summary>Partner organisation member who receives alerts.</summary>
+    Partner,
+    /// <summary>Regievoerder of a region; owns evaluations.</summary>
+    TeamLead,
+    /// <summary>Functioneel beheer; keeps the directory.</summary>
+    Admin,
+}
+
+/// <summary>An alert as clients see it.</summary>
+public sealed record AlertDto(
+    Guid Id,
+    long Sequence,
+    string RegionId,
+    string SchoolId,
+    string SchoolName,
+    AlertKind Kind,
+    string? Note,
+    AlertStatus Status,
+    string RaisedBy,
+    DateTimeOffset RaisedAt,
+    bool HotlineOpen,
+    IReadOnlyList<RecipientDto> Recipients,
+    IReadOnlyList<AlertUpdateDto> Updates,
+    Guid? EvaluationId,
+    string? Outcome = null,
+    DateTimeOffset? ClosedAt = null);
+
+/// <summary>One recipient of an alert and how far delivery and response have come.</summary>
+public sealed record RecipientDto(
+    Guid PersonId,
+    string Name,
+    string? Organisation,
+    Discipline? Discipline,
+    DeliveryState Delivery,
+    AckResponse? Response,
+    DateTimeOffset? RespondedAt,
+    DateTimeOffset? ReceivedAt = null);
+
+/// <summary>A short update on an alert's timeline.</summary>
+public sealed record AlertUpdateDto(DateTimeOffset At, string By, string Text);
+
+/// <summary>Body of <c>POST /api/alerts</c>; every field is optional (an empty body is one tap).</summary>
+public sealed record RaiseAlertRequest(string? SchoolId = null, AlertKind? Kind = null, string? Note = null);
+
+/// <summary>Body of <c>POST /api/alerts/{id}/acknowledgements</c>.</summary>
+public sealed record AcknowledgeRequest(AckResponse Response);
+
+/// <summary>Body of <c>POST /api/alerts/{id}/updates</c>.</summary>
+public sealed record PostUpdateRequest(string Text);
+
+/// <summary>Body of <c>POST /api/alerts/{id}/resolve</c>.</summary>
+public sealed record ResolveRequest(string? Outcome);
+
+/// <summary>Body of <c>POST /api/auth/login</c>.</summary>
+public sealed record LoginRequest(string Email, string Password);
+
+/// <summary>Body of <c>POST /api/auth/refresh</c>.</summary>
+public sealed record RefreshRequest(string RefreshToken);
+
+/// <summary>Answer of a successful sign-in.</summary>
+public sealed record TokenResponse(string TokenType, string AccessToken, long ExpiresIn, string RefreshToken);
+
+/// <summary>The signed-in person, as returned by <c>GET /api/me</c>.</summary>
+public sealed record MeDto(Guid PersonId, string Name, PersonRole Role, string? RegionId, string? SchoolId, Discipline? Discipline);
+
+/// <summary>Names of the SignalR hub methods and events, so clients do not repeat strings.</summary>
+public static class HubNames
+{
+    /// <summary>Hub path relative to the server's base address.</summary>
+    public const string Path = "/hubs/alerts";
+    /// <summary>Server → client: a new alert.</summary>
+    public const string AlertRaised = nameof(AlertRaised);
+    /// <summary>Server → client: an alert changed.</summary>
+    public const string AlertUpdated = nameof(AlertUpdated);
+    /// <summary>Server → client: an evaluation became due.</summary>
+    public const string EvaluationDue = nameof(EvaluationDue);
+    /// <summary>Client → server: confirm an alert reached this device.</summary>
+    public const string ConfirmReceipt = nameof(ConfirmReceipt);
+    /// <summary>Client → server: answer an alert.</summary>
+    public const string Acknowledge = nameof(Acknowledge);
+    /// <summary>Client → server: catch up after a reconnect.</summary>
+    public const string GetAlertsSince = nameof(GetAlertsSince);
+}
+
+/// <summary>The JSON settings of the AlertHub wire format: camelCase, enums in snake_case.</summary>
+public static class AlertHubJson
+{
+    /// <summary>Applies the wire format to existing options (used by server and client alike).</summary>
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.PropertyNameCaseInsensitive = true;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        return options;
+    }
+
+    /// <summary>A ready-made instance of the wire format.</summary>
+    public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+}

@@ -1,0 +1,57 @@
+using AlertHub.Infrastructure;
+using AlertHub.Infrastructure.Data;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Accounts;
+
+internal static class AccountsSetup
+{
+    public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddHttpContextAccessor();
+        services.AddAuthentication(IdentityConstants.BearerScheme)
+            .AddBearerToken(IdentityConstants.BearerScheme, options =>
+            {
+                options.Events = new BearerTokenEvents
+                {
+                    // Browsers cannot set headers on a WebSocket: SignalR sends the token in the query string.
+                    OnMessageReceived = context =>
+                    {
+                        var token = context.Request.Query["access_token"];
+                        if (!string.IsNullOrEmpty(token) && context.Request.Path.StartsWithSegments("/hubs"))
+                        {
+                            context.Token = token;
+                        }
+                        return Task.CompletedTask;
+                    },
+                };
+            });
+        services.AddOptions<BearerTokenOptions>(IdentityConstants.BearerScheme)
+            .Configure<IOptions<AuthOptions>>((bearer, auth) =>
+            {
+                bearer.BearerTokenExpiration = auth.Value.AccessTokenLifetime;
+                bearer.RefreshTokenExpiration = auth.Value.RefreshTokenLifetime;
+            });
+
+        services.AddIdentityCore<AppUser>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = 10;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<AlertHubDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+
+        // Everything needs a signed-in user unless an endpoint explicitly says otherwise.
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        return builder;
+    }
+}

@@ -1,0 +1,101 @@
+using AlertHub.Client;
+
+namespace AlertHub.Alerts;
+
+internal sealed class Alert
+{
+    /// <summary>Allocated by the database; increases with every alert of the deployment.</summary>
+    public long Sequence { get; set; }
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public required string RegionId { get; set; }
+    public required string SchoolId { get; set; }
+    public required string SchoolName { get; set; }
+    public AlertKind Kind { get; set; }
+    public string? Note { get; set; }
+    public AlertStatus Status { get; set; }
+    public required Guid RaisedById { get; set; }
+    public required string RaisedByName { get; set; }
+    public required DateTimeOffset RaisedAt { get; set; }
+    public bool HotlineOpen { get; set; }
+    public string? IdempotencyKey { get; set; }
+    public string? Outcome { get; set; }
+    public DateTimeOffset? ClosedAt { get; set; }
+    public Guid? ClosedById { get; set; }
+    public Guid? EvaluationId { get; set; }
+
+    public List<Recipient> Recipients { get; set; } = [];
+    public List<AlertUpdate> Updates { get; set; } = [];
+    public List<Acknowledgement> Acknowledgements { get; set; } = [];
+
+    public bool IsOpen => Status == AlertStatus.Open;
+
+    public Recipient? RecipientFor(Guid personId) => Recipients.FirstOrDefault(r => r.PersonId == personId);
+
+    public AlertDto ToDto() => new(
+        Id, Sequence, RegionId, SchoolId, SchoolName, Kind, Note, Status, RaisedByName, RaisedAt, HotlineOpen,
+        Recipients.OrderBy(r => r.Name, StringComparer.Ordinal)
+            .Select(r => new RecipientDto(r.PersonId, r.Name, r.Organisation, r.Discipline, r.Delivery, r.Response, r.RespondedAt, r.ReceivedAt))
+            .ToList(),
+        Updates.OrderBy(u => u.At).ThenBy(u => u.Id).Select(u => new AlertUpdateDto(u.At, u.ByName, u.Text)).ToList(),
+        EvaluationId, Outcome, ClosedAt);
+}
+
+/// <summary>
+/// A person an alert was routed to. Name, organisation and discipline are a snapshot taken at
+/// raise time, so the record stays true when the directory changes later.
+/// </summary>
+internal sealed class Recipient
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid AlertId { get; set; }
+    public required Guid PersonId { get; set; }
+    public required string Name { get; set; }
+    public string? Organisation { get; set; }
+    public Discipline? Discipline { get; set; }
+    public RecipientReason Reason { get; set; }
+    public DeliveryState Delivery { get; set; }
+    public DateTimeOffset? PushedAt { get; set; }
+    public DateTimeOffset? ReceivedAt { get; set; }
+    public AckResponse? Response { get; set; }
+    public DateTimeOffset? RespondedAt { get; set; }
+
+    public void MarkReceived(DateTimeOffset at)
+    {
+        ReceivedAt ??= at;
+        // A device receipt supersedes the push state; SMS states come from Twilio and stay.
+        if (Delivery is DeliveryState.Pending or DeliveryState.Pushed)
+        {
+            Delivery = DeliveryState.Received;
+        }
+    }
+}
+
+internal enum RecipientReason
+{
+    FixedContact,
+    OnCall,
+    Coordinator,
+    Backup,
+    TeamLead,
+    OutOfHours,
+}
+
+internal sealed class Acknowledgement
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid AlertId { get; set; }
+    public required Guid PersonId { get; set; }
+    public required AckResponse Response { get; set; }
+    public required DateTimeOffset At { get; set; }
+    public required string Channel { get; set; }
+}
+
+internal sealed class AlertUpdate
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid AlertId { get; set; }
+    public required DateTimeOffset At { get; set; }
+    public required Guid ById { get; set; }
+    public required string ByName { get; set; }
+    public required string Text { get; set; }
+}

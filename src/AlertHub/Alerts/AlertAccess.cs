@@ -1,0 +1,40 @@
+using AlertHub.Client;
+using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Errors;
+using AlertHub.People;
+using Microsoft.EntityFrameworkCore;
+
+namespace AlertHub.Alerts;
+
+/// <summary>Loads people and alerts with the region rule applied: outside your region an alert does not exist.</summary>
+internal static class AlertAccess
+{
+    public static IQueryable<Alert> WithDetails(this IQueryable<Alert> alerts) =>
+        alerts.Include(a => a.Recipients).Include(a => a.Updates).AsSplitQuery();
+
+    public static async Task<Person> CallerAsync(this AlertHubDbContext db, Guid personId, CancellationToken ct)
+    {
+        var person = await db.People.AsNoTracking().FirstOrDefaultAsync(p => p.Id == personId && p.Active, ct);
+        return person ?? throw new ForbiddenException("Je account is niet (meer) actief.");
+    }
+
+    public static async Task<Alert> AlertInRegionAsync(this AlertHubDbContext db, Guid alertId, Person caller, CancellationToken ct)
+    {
+        var alert = await db.Alerts.WithDetails().FirstOrDefaultAsync(a => a.Id == alertId, ct);
+        if (alert is null || caller.RegionId is null || alert.RegionId != caller.RegionId)
+        {
+            throw new NotFoundException("Melding niet gevonden.");
+        }
+        return alert;
+    }
+
+    public static bool IsWatcher(this Person person) => person.Role is PersonRole.Coordinator or PersonRole.TeamLead;
+
+    /// <summary>Alerts a person may list: all of the region for coordinators and team leads, else those sent to them.</summary>
+    public static IQueryable<Alert> VisibleTo(this IQueryable<Alert> alerts, Person caller) =>
+        caller.RegionId is null
+            ? alerts.Where(_ => false)
+            : caller.IsWatcher()
+                ? alerts.Where(a => a.RegionId == caller.RegionId)
+                : alerts.Where(a => a.RegionId == caller.RegionId && a.Recipients.Any(r => r.PersonId == caller.Id));
+}

@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using AlertHub.Accounts;
+using AlertHub.Client;
+using AlertHub.Infrastructure.Errors;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace AlertHub.Alerts;
+
+internal static class AlertsApi
+{
+    public static IEndpointRouteBuilder MapAlerts(this IEndpointRouteBuilder app)
+    {
+        var alerts = app.MapGroup("/api/alerts").WithTags("Alerts").RequireAuthorization();
+        alerts.MapPost("/", Raise).RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator)));
+        alerts.MapGet("/", List);
+        alerts.MapGet("/{id:guid}", Get).WithName("GetAlert");
+        alerts.MapPost("/{id:guid}/acknowledgements", Acknowledge);
+        alerts.MapPost("/{id:guid}/updates", PostUpdate);
+        alerts.MapPost("/{id:guid}/resolve", Resolve)
+            .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator), nameof(PersonRole.TeamLead)));
+        alerts.MapPost("/{id:guid}/cancel", Cancel)
+            .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator), nameof(PersonRole.TeamLead)));
+        return app;
+    }
+
+    private static async Task<Results<Created<AlertDto>, Ok<AlertDto>>> Raise(
+        [FromBody] RaiseAlertRequest? request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClaimsPrincipal user, IMediator mediator, CancellationToken ct)
+    {
+        var result = await mediator.Send(new RaiseAlert(
+            user.PersonId(), request?.SchoolId, request?.Kind, request?.Note, idempotencyKey), ct);
+        return result.Created
+            ? TypedResults.Created($"/api/alerts/{result.Alert.Id}", result.Alert)
+            : TypedResults.Ok(result.Alert);
+    }
+
+    private static async Task<Ok<IReadOnlyList<AlertDto>>> List(
+        string? status, ClaimsPrincipal user, IMediator mediator, CancellationToken ct)
+    {
+        AlertStatus? filter = status switch
+        {
+            null or "" or "all" => null,
+            "open" => AlertStatus.Open,
+            "resolved" => AlertStatus.Resolved,
+            "cancelled" => AlertStatus.Cancelled,
+            _ => throw Invalid.Field("status", "Kies open, resolved, cancelled of all."),
+        };
+        return TypedResults.Ok(await mediator.Send(new ListAlerts(user.PersonId(), filter), ct));
+    }
+
+    private static async Task<Ok<AlertDto>> Get(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new GetAlert(user.PersonId(), id), ct));
+
+    private static async Task<Ok<AlertDto>> Acknowledge(
+        Guid id, AcknowledgeRequest request, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new AcknowledgeAlert(user.PersonId(), id, request.Response), ct));
+
+    private static async Task<Ok<AlertDto>> PostUpdate(
+        Guid id, PostUpdateRequest request, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new PostUpdate(user.PersonId(), id, request.Text), ct));
+
+    private static async Task<Ok<AlertDto>> Resolve(
+        Guid id, [FromBody] ResolveRequest? request, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new CloseAlert(user.PersonId(), id, AlertStatus.Resolved, request?.Outcome), ct));
+
+    private static async Task<Ok<AlertDto>> Cancel(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new CloseAlert(user.PersonId(), id, AlertStatus.Cancelled, null), ct));
+}

@@ -1,0 +1,64 @@
+using AlertHub.Accounts;
+using AlertHub.Client;
+using Mediator;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace AlertHub.Alerts;
+
+/// <summary>
+/// No state here and no groups chosen by clients: the server addresses people by their person id
+/// (the SignalR user id), so a client can only ever receive what routing decided it should.
+/// </summary>
+[Authorize]
+internal sealed class AlertsHub(IMediator mediator, Presence presence) : Hub<IAlertsClient>
+{
+    public override Task OnConnectedAsync()
+    {
+        presence.Connected(Context.User!.PersonId());
+        return base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        presence.Disconnected(Context.User!.PersonId());
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    public async Task ConfirmReceipt(Guid alertId) =>
+        await mediator.Send(new ConfirmReceipt(Context.User!.PersonId(), alertId), Context.ConnectionAborted);
+
+    public async Task<AlertDto> Acknowledge(Guid alertId, AckResponse response) =>
+        await mediator.Send(new AcknowledgeAlert(Context.User!.PersonId(), alertId, response), Context.ConnectionAborted);
+
+    public async Task<IReadOnlyList<AlertDto>> GetAlertsSince(long sequence) =>
+        await mediator.Send(new GetAlertsSince(Context.User!.PersonId(), sequence), Context.ConnectionAborted);
+}
+
+/// <summary>Turns the domain's refusals into messages a hub client sees (other exceptions stay hidden).</summary>
+internal sealed class HubErrorFilter : IHubFilter
+{
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (FluentValidation.ValidationException e)
+        {
+            throw new HubException("Ongeldige invoer: " + string.Join(" ", e.Errors.Select(x => x.ErrorMessage)));
+        }
+        catch (Infrastructure.Errors.NotFoundException e)
+        {
+            throw new HubException(e.Message);
+        }
+        catch (Infrastructure.Errors.ForbiddenException e)
+        {
+            throw new HubException(e.Message);
+        }
+        catch (Infrastructure.Errors.ConflictException e)
+        {
+            throw new HubException(e.Message);
+        }
+    }
+}

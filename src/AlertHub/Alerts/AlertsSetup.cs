@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.SignalR;
+using AlertHub.Client;
+
+namespace AlertHub.Alerts;
+
+internal static class AlertsSetup
+{
+    public static WebApplicationBuilder AddAlerts(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<Presence>();
+        services.AddScoped<RecipientRouter>();
+        services.AddScoped<AlertNotifier>();
+        services.AddSignalR(options =>
+            {
+                options.AddFilter<HubErrorFilter>();
+                options.MaximumReceiveMessageSize = 16 * 1024;
+            })
+            .AddJsonProtocol(options => AlertHubJson.Configure(options.PayloadSerializerOptions));
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapAlertsHub(this IEndpointRouteBuilder app)
+    {
+        app.MapHub<AlertsHub>(HubNames.Path);
+        return app;
+    }
+}

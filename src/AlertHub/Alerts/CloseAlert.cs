@@ -1,0 +1,58 @@
+using AlertHub.Client;
+using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Errors;
+using FluentValidation;
+using Mediator;
+
+namespace AlertHub.Alerts;
+
+/// <summary>
+/// R7 and R1: resolving sends the feedback (terugkoppeling) to everyone involved; cancelling marks a
+/// false alarm and tells everyone too. Both are for the region's coordinators and team lead.
+/// </summary>
+internal sealed record CloseAlert(Guid CallerId, Guid AlertId, AlertStatus To, string? Outcome) : ICommand<AlertDto>;
+
+internal sealed class CloseAlertValidator : AbstractValidator<CloseAlert>
+{
+    public CloseAlertValidator()
+    {
+        RuleFor(c => c.To).Must(s => s is AlertStatus.Resolved or AlertStatus.Cancelled);
+        RuleFor(c => c.Outcome).MaximumLength(1000).WithMessage("De uitkomst mag hoogstens 1000 tekens zijn.");
+    }
+}
+
+internal sealed class CloseAlertHandler(AlertHubDbContext db, AlertNotifier notifier, TimeProvider time)
+    : ICommandHandler<CloseAlert, AlertDto>
+{
+    public async ValueTask<AlertDto> Handle(CloseAlert command, CancellationToken ct)
+    {
+        var caller = await db.CallerAsync(command.CallerId, ct);
+        var alert = await db.AlertInRegionAsync(command.AlertId, caller, ct);
+        if (!caller.IsWatcher())
+        {
+            throw new ForbiddenException("Alleen een coördinator of de regievoerder kan een melding afsluiten.");
+        }
+        if (!alert.IsOpen)
+        {
+            throw new ConflictException("De melding is al afgesloten.");
+        }
+
+        var now = time.GetUtcNow();
+        alert.Status = command.To;
+        alert.Outcome = string.IsNullOrWhiteSpace(command.Outcome) ? null : command.Outcome.Trim();
+        alert.ClosedAt = now;
+        alert.ClosedById = caller.Id;
+        alert.Updates.Add(new AlertUpdate
+        {
+            At = now,
+            ById = caller.Id,
+            ByName = caller.Name,
+            Text = command.To == AlertStatus.Cancelled
+                ? "Vals alarm: de melding is ingetrokken."
+                : "Afgehandeld" + (alert.Outcome is null ? "." : $": {alert.Outcome}"),
+        });
+        await db.SaveChangesAsync(ct);
+        await notifier.AlertUpdatedAsync(alert, everyone: true, ct);
+        return alert.ToDto();
+    }
+}

@@ -1,0 +1,47 @@
+using AlertHub.Client;
+using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Errors;
+using FluentValidation;
+using Mediator;
+
+namespace AlertHub.Alerts;
+
+/// <summary>R7: a short update on the alert's timeline, by the coordinators, team lead or a recipient.</summary>
+internal sealed record PostUpdate(Guid CallerId, Guid AlertId, string? Text) : ICommand<AlertDto>;
+
+internal sealed class PostUpdateValidator : AbstractValidator<PostUpdate>
+{
+    public PostUpdateValidator()
+    {
+        RuleFor(c => c.Text).NotEmpty().WithMessage("Schrijf een korte update.")
+            .MaximumLength(1000).WithMessage("Een update mag hoogstens 1000 tekens zijn.");
+    }
+}
+
+internal sealed class PostUpdateHandler(AlertHubDbContext db, AlertNotifier notifier, TimeProvider time)
+    : ICommandHandler<PostUpdate, AlertDto>
+{
+    public async ValueTask<AlertDto> Handle(PostUpdate command, CancellationToken ct)
+    {
+        var caller = await db.CallerAsync(command.CallerId, ct);
+        var alert = await db.AlertInRegionAsync(command.AlertId, caller, ct);
+        if (!caller.IsWatcher() && alert.RecipientFor(caller.Id) is null)
+        {
+            throw new ForbiddenException("Alleen betrokkenen kunnen een update plaatsen.");
+        }
+        if (!alert.IsOpen)
+        {
+            throw new ConflictException("De melding is al afgesloten.");
+        }
+        alert.Updates.Add(new AlertUpdate
+        {
+            At = time.GetUtcNow(),
+            ById = caller.Id,
+            ByName = caller.Name,
+            Text = command.Text!.Trim(),
+        });
+        await db.SaveChangesAsync(ct);
+        await notifier.AlertUpdatedAsync(alert, everyone: true, ct);
+        return alert.ToDto();
+    }
+}

@@ -1,0 +1,103 @@
+using AlertHub.Client;
+using AlertHub.Hotline;
+using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Errors;
+using FluentValidation;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Alerts;
+
+/// <summary>R1: one tap raises a "dreigende situatie" for the coordinator's own school.</summary>
+internal sealed record RaiseAlert(Guid CallerId, string? SchoolId, AlertKind? Kind, string? Note, string? IdempotencyKey)
+    : ICommand<RaiseAlertResult>;
+
+internal sealed record RaiseAlertResult(AlertDto Alert, bool Created);
+
+internal sealed class RaiseAlertValidator : AbstractValidator<RaiseAlert>
+{
+    public RaiseAlertValidator()
+    {
+        RuleFor(c => c.SchoolId).MaximumLength(64);
+        RuleFor(c => c.Kind).IsInEnum();
+        RuleFor(c => c.Note).MaximumLength(500).WithMessage("De notitie mag hoogstens 500 tekens zijn.");
+        RuleFor(c => c.IdempotencyKey).MaximumLength(100).OverridePropertyName("Idempotency-Key");
+    }
+}
+
+internal sealed class RaiseAlertHandler(
+    AlertHubDbContext db,
+    RecipientRouter router,
+    Presence presence,
+    AlertNotifier notifier,
+    TimeProvider time,
+    IOptions<HotlineOptions> hotline) : ICommandHandler<RaiseAlert, RaiseAlertResult>
+{
+    public async ValueTask<RaiseAlertResult> Handle(RaiseAlert command, CancellationToken ct)
+    {
+        var caller = await db.CallerAsync(command.CallerId, ct);
+        if (caller.Role != PersonRole.Coordinator)
+        {
+            throw new ForbiddenException("Alleen een coördinator kan een melding maken.");
+        }
+        if (command.IdempotencyKey is { } key && await ExistingAsync(caller.Id, key, ct) is { } earlier)
+        {
+            return new RaiseAlertResult(earlier.ToDto(), Created: false);
+        }
+
+        var schoolId = command.SchoolId ?? caller.SchoolId
+            ?? throw Invalid.Field("schoolId", "Je bent niet aan een school gekoppeld; geef een school op.");
+        var school = await db.Schools.Include(s => s.Region).AsNoTracking().FirstOrDefaultAsync(s => s.Id == schoolId, ct);
+        if (school is null || school.RegionId != caller.RegionId)
+        {
+            throw Invalid.Field("schoolId", "Onbekende school.");
+        }
+        if (school.Id != caller.SchoolId)
+        {
+            throw new ForbiddenException("Een coördinator meldt alleen voor de eigen school.");
+        }
+
+        var now = time.GetUtcNow();
+        var alert = new Alert
+        {
+            RegionId = school.RegionId,
+            SchoolId = school.Id,
+            SchoolName = school.Name,
+            Kind = command.Kind ?? AlertKind.Threat,
+            Note = string.IsNullOrWhiteSpace(command.Note) ? null : command.Note.Trim(),
+            Status = AlertStatus.Open,
+            RaisedById = caller.Id,
+            RaisedByName = caller.Name,
+            RaisedAt = now,
+            HotlineOpen = HotlineHours.For(hotline.Value, school.Region).IsOpenAt(now),
+            IdempotencyKey = command.IdempotencyKey,
+            Recipients = await router.ResolveAsync(school, caller.Id, now, ct),
+        };
+        foreach (var recipient in alert.Recipients.Where(r => presence.IsConnected(r.PersonId)))
+        {
+            recipient.Delivery = DeliveryState.Pushed;
+            recipient.PushedAt = now;
+        }
+
+        db.Alerts.Add(alert);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation() && command.IdempotencyKey is not null)
+        {
+            // A concurrent request with the same key won the race; answer with its alert.
+            db.ChangeTracker.Clear();
+            var winner = await ExistingAsync(caller.Id, command.IdempotencyKey, ct)
+                ?? throw new ConflictException("De melding met deze sleutel kon niet worden gelezen.");
+            return new RaiseAlertResult(winner.ToDto(), Created: false);
+        }
+
+        await notifier.AlertRaisedAsync(alert, ct);
+        return new RaiseAlertResult(alert.ToDto(), Created: true);
+    }
+
+    private Task<Alert?> ExistingAsync(Guid callerId, string key, CancellationToken ct) =>
+        db.Alerts.WithDetails().AsNoTracking().FirstOrDefaultAsync(a => a.RaisedById == callerId && a.IdempotencyKey == key, ct);
+}

@@ -1,0 +1,59 @@
+using AlertHub.Alerts;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AlertHub.Infrastructure.Data.Configurations;
+
+internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
+{
+    public void Configure(EntityTypeBuilder<Alert> builder)
+    {
+        // The sequence is the primary key so every database allocates it the same way
+        // (SQLite AUTOINCREMENT, PostgreSQL identity): unique and increasing across nodes.
+        builder.HasKey(a => a.Sequence);
+        builder.Property(a => a.Sequence).ValueGeneratedOnAdd();
+        builder.HasAlternateKey(a => a.Id);
+        builder.Property(a => a.RegionId).HasMaxLength(64);
+        builder.Property(a => a.SchoolId).HasMaxLength(64);
+        builder.Property(a => a.SchoolName).HasMaxLength(200);
+        builder.Property(a => a.RaisedByName).HasMaxLength(200);
+        builder.Property(a => a.Note).HasMaxLength(500);
+        builder.Property(a => a.Outcome).HasMaxLength(1000);
+        builder.Property(a => a.IdempotencyKey).HasMaxLength(100);
+        builder.HasIndex(a => new { a.RaisedById, a.IdempotencyKey }).IsUnique();
+        builder.HasIndex(a => new { a.RegionId, a.Status });
+        builder.HasMany(a => a.Recipients).WithOne().HasForeignKey(r => r.AlertId).HasPrincipalKey(a => a.Id);
+        builder.HasMany(a => a.Updates).WithOne().HasForeignKey(u => u.AlertId).HasPrincipalKey(a => a.Id);
+        builder.HasMany(a => a.Acknowledgements).WithOne().HasForeignKey(k => k.AlertId).HasPrincipalKey(a => a.Id);
+    }
+}
+
+internal sealed class RecipientConfiguration : IEntityTypeConfiguration<Recipient>
+{
+    public void Configure(EntityTypeBuilder<Recipient> builder)
+    {
+        builder.Property(r => r.Name).HasMaxLength(200);
+        builder.Property(r => r.Organisation).HasMaxLength(200);
+        builder.HasIndex(r => new { r.AlertId, r.PersonId }).IsUnique();
+        builder.HasIndex(r => r.PersonId);
+    }
+}
+
+internal sealed class AcknowledgementConfiguration : IEntityTypeConfiguration<Acknowledgement>
+{
+    public void Configure(EntityTypeBuilder<Acknowledgement> builder)
+    {
+        builder.Property(k => k.Channel).HasMaxLength(16);
+        builder.HasIndex(k => k.AlertId);
+    }
+}
+
+internal sealed class AlertUpdateConfiguration : IEntityTypeConfiguration<AlertUpdate>
+{
+    public void Configure(EntityTypeBuilder<AlertUpdate> builder)
+    {
+        builder.Property(u => u.ByName).HasMaxLength(200);
+        builder.Property(u => u.Text).HasMaxLength(1000);
+        builder.HasIndex(u => u.AlertId);
+    }
+}

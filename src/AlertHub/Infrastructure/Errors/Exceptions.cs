@@ -1,0 +1,20 @@
+using FluentValidation;
+using FluentValidation.Results;
+
+namespace AlertHub.Infrastructure.Errors;
+
+/// <summary>The thing does not exist, or exists where the caller may not know of it (another region).</summary>
+internal sealed class NotFoundException(string message = "Niet gevonden.") : Exception(message);
+
+/// <summary>The caller is known but their role does not allow this.</summary>
+internal sealed class ForbiddenException(string message) : Exception(message);
+
+/// <summary>The request is valid but clashes with the current state (e.g. acknowledging a closed alert).</summary>
+internal sealed class ConflictException(string message) : Exception(message);
+
+internal static class Invalid
+{
+    /// <summary>A validation error on one field, found by a handler rather than a validator (it needed the database).</summary>
+    public static ValidationException Field(string field, string message) =>
+        new([new ValidationFailure(field, message)]);
+}

@@ -1,0 +1,111 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using System.Text.Json;
+using AlertHub.Client;
+using AlertHub.Hotline;
+using AlertHub.Infrastructure.Behaviors;
+using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Errors;
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace AlertHub.Infrastructure;
+
+internal static class InfrastructureSetup
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public static WebApplicationBuilder AddInfrastructure(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        AddOptions<DatabaseOptions>(services, DatabaseOptions.SectionName);
+        AddOptions<AlertsOptions>(services, AlertsOptions.SectionName);
+        AddOptions<HotlineOptions>(services, HotlineOptions.SectionName);
+        AddOptions<AuthOptions>(services, AuthOptions.SectionName);
+        services.AddOptions<DemoOptions>().Configure(o =>
+            o.Enabled = builder.Configuration.GetValue<bool?>("Demo:Enabled") ?? builder.Environment.IsDevelopment());
+
+        services.AddDbContext<AlertHubDbContext>(options => UseDatabase(options, builder));
+
+        services.AddMediator((MediatorOptions options) =>
+        {
+            options.ServiceLifetime = ServiceLifetime.Scoped;
+            options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+        });
+        services.AddValidatorsFromAssemblyContaining<AlertHubDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        // Binding errors are thrown so that one handler can name the offending field.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o => AlertHubJson.Configure(o.SerializerOptions));
+
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication UseInfrastructure(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapInfrastructure(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = WriteHealth,
+        }).AllowAnonymous();
+        app.MapOpenApi().AllowAnonymous();
+        return app;
+    }
+
+    private static void AddOptions<T>(IServiceCollection services, string section) where T : class =>
+        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+
+    private static void UseDatabase(DbContextOptionsBuilder options, WebApplicationBuilder builder)
+    {
+        var provider = builder.Configuration["Database:Provider"] ?? "Sqlite";
+        var connectionString = builder.Configuration.GetConnectionString("AlertHub");
+        if (!string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"Database provider '{provider}' is not available in this build; use Sqlite.");
+        }
+        if (string.IsNullOrEmpty(connectionString))
+        {
+            var dataDirectory = Path.Combine(builder.Environment.ContentRootPath, "data");
+            Directory.CreateDirectory(dataDirectory);
+            connectionString = new SqliteConnectionStringBuilder
+            {
+                DataSource = Path.Combine(dataDirectory, "alerthub.db"),
+                DefaultTimeout = 30,
+            }.ToString();
+        }
+        options.UseSqlite(connectionString);
+    }
+
+    // Readiness answers with the reason, so an operator sees *why* a node is out of rotation.
+    private static Task WriteHealth(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), reason = e.Value.Description }),
+        }));
+    }
+}

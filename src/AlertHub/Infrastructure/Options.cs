@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AlertHub.Infrastructure;
+
+internal sealed class DatabaseOptions
+{
+    public const string SectionName = "Database";
+
+    [RegularExpression("^(Sqlite|Postgres)$", ErrorMessage = "Database:Provider must be Sqlite or Postgres.")]
+    public string Provider { get; set; } = "Sqlite";
+}
+
+internal sealed class DemoOptions
+{
+    public const string SectionName = "Demo";
+    public bool Enabled { get; set; }
+}
+
+internal sealed class AlertsOptions
+{
+    public const string SectionName = "Alerts";
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SmsFallbackAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan EscalateAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Where links in SMS and exports point; the hub's public address.</summary>
+    public string? PublicBaseUrl { get; set; }
+}
+
+internal sealed class AuthOptions
+{
+    public const string SectionName = "Auth";
+
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    [Range(typeof(TimeSpan), "00:10:00", "90.00:00:00")]
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(7);
+}

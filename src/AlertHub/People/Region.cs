@@ -1,0 +1,36 @@
+namespace AlertHub.People;
+
+internal sealed class Region
+{
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+
+    // Hotline hours in the region's local time; null = the configured default.
+    public TimeOnly? HotlineOpens { get; set; }
+    public TimeOnly? HotlineCloses { get; set; }
+    public string? TimeZone { get; set; }
+}
+
+internal sealed class School
+{
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+    public required string RegionId { get; set; }
+    public Region? Region { get; set; }
+    public List<SchoolContact> Contacts { get; set; } = [];
+}
+
+internal sealed class Organisation
+{
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+    public string? RegionId { get; set; }
+}
+
+/// <summary>A fixed contact of a school (its wijkagent, jeugdambassadeur, …): always alerted for that school.</summary>
+internal sealed class SchoolContact
+{
+    public required string SchoolId { get; set; }
+    public required Guid PersonId { get; set; }
+    public Person? Person { get; set; }
+}

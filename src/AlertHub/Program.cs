@@ -1,0 +1,26 @@
+using AlertHub.Accounts;
+using AlertHub.Alerts;
+using AlertHub.Infrastructure;
+using AlertHub.Infrastructure.Data;
+using AlertHub.People;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddInfrastructure();
+builder.AddAccounts();
+builder.AddAlerts();
+
+var app = builder.Build();
+app.UseInfrastructure();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapInfrastructure();
+app.MapAuth();
+app.MapPeople();
+app.MapAlerts();
+app.MapAlertsHub();
+
+await app.InitialiseDatabaseAsync();
+await app.RunAsync();
+
+/// <summary>Entry point; public so tests can host the real application.</summary>
+public partial class Program;
