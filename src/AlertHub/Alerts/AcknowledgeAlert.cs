@@ -36,13 +36,16 @@ internal sealed class AcknowledgeAlertHandler(AlertHubDbContext db, AlertNotifie
         recipient.MarkReceived(now);
         recipient.Response = command.Response;
         recipient.RespondedAt = now;
-        alert.Acknowledgements.Add(new Acknowledgement
+        var entry = new Acknowledgement
         {
             PersonId = caller.Id,
             Response = command.Response,
             At = now,
             Channel = command.Channel,
-        });
+        };
+        alert.Acknowledgements.Add(entry);
+        // Explicitly Added: a preset Guid key would otherwise make EF treat it as an existing row.
+        db.Acknowledgements.Add(entry);
         await db.SaveChangesAsync(ct);
 
         await notifier.AlertUpdatedAsync(alert, everyone: true, ct);

@@ -42,7 +42,7 @@ internal sealed class CloseAlertHandler(AlertHubDbContext db, AlertNotifier noti
         alert.Outcome = string.IsNullOrWhiteSpace(command.Outcome) ? null : command.Outcome.Trim();
         alert.ClosedAt = now;
         alert.ClosedById = caller.Id;
-        alert.Updates.Add(new AlertUpdate
+        var entry = new AlertUpdate
         {
             At = now,
             ById = caller.Id,
@@ -50,7 +50,10 @@ internal sealed class CloseAlertHandler(AlertHubDbContext db, AlertNotifier noti
             Text = command.To == AlertStatus.Cancelled
                 ? "Vals alarm: de melding is ingetrokken."
                 : "Afgehandeld" + (alert.Outcome is null ? "." : $": {alert.Outcome}"),
-        });
+        };
+        alert.Updates.Add(entry);
+        // Explicitly Added: a preset Guid key would otherwise make EF treat it as an existing row.
+        db.AlertUpdates.Add(entry);
         await db.SaveChangesAsync(ct);
         await notifier.AlertUpdatedAsync(alert, everyone: true, ct);
         return alert.ToDto();

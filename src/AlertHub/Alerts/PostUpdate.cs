@@ -33,13 +33,16 @@ internal sealed class PostUpdateHandler(AlertHubDbContext db, AlertNotifier noti
         {
             throw new ConflictException("De melding is al afgesloten.");
         }
-        alert.Updates.Add(new AlertUpdate
+        var entry = new AlertUpdate
         {
             At = time.GetUtcNow(),
             ById = caller.Id,
             ByName = caller.Name,
             Text = command.Text!.Trim(),
-        });
+        };
+        alert.Updates.Add(entry);
+        // Explicitly Added: a preset Guid key would otherwise make EF treat it as an existing row.
+        db.AlertUpdates.Add(entry);
         await db.SaveChangesAsync(ct);
         await notifier.AlertUpdatedAsync(alert, everyone: true, ct);
         return alert.ToDto();
