@@ -112,7 +112,8 @@ public sealed record AlertDto(
     IReadOnlyList<AlertUpdateDto> Updates,
     Guid? EvaluationId,
     string? Outcome = null,
-    DateTimeOffset? ClosedAt = null);
+    DateTimeOffset? ClosedAt = null,
+    string? Notice = null);
 
 /// <summary>One recipient of an alert and how far delivery and response have come.</summary>
 public sealed record RecipientDto(

@@ -1,5 +1,6 @@
 using AlertHub.Accounts;
 using AlertHub.Alerts;
+using AlertHub.Delivery;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.People;
@@ -8,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddInfrastructure();
 builder.AddAccounts();
 builder.AddAlerts();
+builder.AddDelivery();
 
 var app = builder.Build();
 app.UseInfrastructure();
@@ -18,6 +20,7 @@ app.MapAuth();
 app.MapPeople();
 app.MapAlerts();
 app.MapAlertsHub();
+app.MapTwilioWebhooks();
 
 await app.InitialiseDatabaseAsync();
 await app.RunAsync();

@@ -18,6 +18,9 @@ internal sealed class Alert
     public required DateTimeOffset RaisedAt { get; set; }
     public bool HotlineOpen { get; set; }
     public string? IdempotencyKey { get; set; }
+
+    /// <summary>Six characters for the SMS link; carries nothing about the alert.</summary>
+    public string ShortCode { get; set; } = Delivery.ShortCodes.New();
     public string? Outcome { get; set; }
     public DateTimeOffset? ClosedAt { get; set; }
     public Guid? ClosedById { get; set; }
@@ -37,7 +40,7 @@ internal sealed class Alert
             .Select(r => new RecipientDto(r.PersonId, r.Name, r.Organisation, r.Discipline, r.Delivery, r.Response, r.RespondedAt, r.ReceivedAt))
             .ToList(),
         Updates.OrderBy(u => u.At).ThenBy(u => u.Id).Select(u => new AlertUpdateDto(u.At, u.ByName, u.Text)).ToList(),
-        EvaluationId, Outcome, ClosedAt);
+        EvaluationId, Outcome, ClosedAt, HotlineOpen ? null : Hotline.HotlineHours.ClosedNotice);
 }
 
 /// <summary>

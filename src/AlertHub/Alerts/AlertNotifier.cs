@@ -17,6 +17,16 @@ internal sealed class AlertNotifier(IHubContext<AlertsHub, IAlertsClient> hub, A
         await hub.Clients.Users(audience).AlertRaised(alert.ToDto());
     }
 
+    /// <summary>Tells people who were added later (escalation) about the alert as if it were new to them.</summary>
+    public async Task AlertRaisedToAsync(Alert alert, IEnumerable<Guid> people)
+    {
+        var ids = people.Select(id => id.ToString()).ToList();
+        if (ids.Count > 0)
+        {
+            await hub.Clients.Users(ids).AlertRaised(alert.ToDto());
+        }
+    }
+
     /// <param name="everyone">
     /// False for receipts: only the region's coordinators and team leads follow delivery state, and
     /// telling every partner about every other partner's receipt would be quadratic in recipients.

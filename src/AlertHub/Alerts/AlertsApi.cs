@@ -22,6 +22,9 @@ internal static class AlertsApi
             .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator), nameof(PersonRole.TeamLead)));
         alerts.MapPost("/{id:guid}/cancel", Cancel)
             .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator), nameof(PersonRole.TeamLead)));
+        // The SMS link: carries only a random code; the app asks the reader to sign in.
+        app.MapGet("/m/{code}", (string code) => TypedResults.Redirect($"/?m={Uri.EscapeDataString(code)}"))
+            .AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 

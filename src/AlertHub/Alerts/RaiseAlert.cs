@@ -1,7 +1,9 @@
 using AlertHub.Client;
 using AlertHub.Hotline;
+using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Scheduling;
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -32,7 +34,8 @@ internal sealed class RaiseAlertHandler(
     Presence presence,
     AlertNotifier notifier,
     TimeProvider time,
-    IOptions<HotlineOptions> hotline) : ICommandHandler<RaiseAlert, RaiseAlertResult>
+    IOptions<HotlineOptions> hotline,
+    IOptions<AlertsOptions> alertOptions) : ICommandHandler<RaiseAlert, RaiseAlertResult>
 {
     public async ValueTask<RaiseAlertResult> Handle(RaiseAlert command, CancellationToken ct)
     {
@@ -74,6 +77,10 @@ internal sealed class RaiseAlertHandler(
             IdempotencyKey = command.IdempotencyKey,
             Recipients = await router.ResolveAsync(school, caller.Id, now, ct),
         };
+        if (!alert.HotlineOpen && school.Region?.OutOfHoursPersonId is { } outOfHoursId)
+        {
+            await router.AddOutOfHoursContactAsync(alert, outOfHoursId, ct);
+        }
         foreach (var recipient in alert.Recipients.Where(r => presence.IsConnected(r.PersonId)))
         {
             recipient.Delivery = DeliveryState.Pushed;
@@ -81,6 +88,10 @@ internal sealed class RaiseAlertHandler(
         }
 
         db.Alerts.Add(alert);
+        // The timers are written in the same transaction as the alert: no alert without its fallback.
+        db.ScheduledJobs.AddRange(
+            new ScheduledJob { Kind = JobKinds.SmsFallback, SubjectId = alert.Id, DueAt = now + alertOptions.Value.SmsFallbackAfter, CreatedAt = now },
+            new ScheduledJob { Kind = JobKinds.Escalation, SubjectId = alert.Id, DueAt = now + alertOptions.Value.EscalateAfter, CreatedAt = now });
         try
         {
             await db.SaveChangesAsync(ct);

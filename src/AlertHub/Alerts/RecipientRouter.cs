@@ -51,4 +51,26 @@ internal sealed class RecipientRouter(AlertHubDbContext db)
         Add(coordinators, RecipientReason.Coordinator);
         return [.. recipients.Values];
     }
+
+    /// <summary>Outside hotline hours the region's out-of-hours contact is added (and still gets the SMS).</summary>
+    public async Task AddOutOfHoursContactAsync(Alert alert, Guid personId, CancellationToken ct)
+    {
+        var person = await db.People.Include(p => p.Organisation).AsNoTracking()
+            .FirstOrDefaultAsync(p => p.Id == personId && p.Active && p.RegionId == alert.RegionId, ct);
+        if (person is null)
+        {
+            return;
+        }
+        var existing = alert.RecipientFor(person.Id);
+        if (existing is not null)
+        {
+            existing.Reason = RecipientReason.OutOfHours;
+            return;
+        }
+        alert.Recipients.Add(new Recipient
+        {
+            PersonId = person.Id, Name = person.Name, Organisation = person.Organisation?.Name,
+            Discipline = person.Discipline, Reason = RecipientReason.OutOfHours, Delivery = DeliveryState.Pending,
+        });
+    }
 }

@@ -14,4 +14,7 @@ internal sealed class HotlineOptions
 
     [Required]
     public string TimeZone { get; set; } = "Europe/Amsterdam";
+
+    /// <summary>Comma-separated days (Mon,Tue,…); empty = every day, as the conference asked.</summary>
+    public string? Days { get; set; }
 }

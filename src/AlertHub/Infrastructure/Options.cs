@@ -25,9 +25,6 @@ internal sealed class AlertsOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan EscalateAfter { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>Where links in SMS and exports point; the hub's public address.</summary>
-    public string? PublicBaseUrl { get; set; }
 }
 
 internal sealed class AuthOptions

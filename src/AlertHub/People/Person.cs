@@ -25,6 +25,13 @@ internal sealed class Person
     /// <summary>The school a coordinator works for.</summary>
     public string? SchoolId { get; set; }
     public bool Active { get; set; } = true;
+
+    /// <summary>SMS to this number that failed in a row (Twilio 30003/30006/21610 …); reset on a delivery.</summary>
+    public int SmsFailuresInARow { get; set; }
+
+    /// <summary>Set when the number failed three times in a row: an admin should check it.</summary>
+    public DateTimeOffset? PhoneFlaggedAt { get; set; }
+    public string? LastSmsErrorCode { get; set; }
 }
 
 /// <summary>A window in which a person is on call for a region; backups are alerted on escalation.</summary>

@@ -9,6 +9,12 @@ internal sealed class Region
     public TimeOnly? HotlineOpens { get; set; }
     public TimeOnly? HotlineCloses { get; set; }
     public string? TimeZone { get; set; }
+
+    /// <summary>Days the hotline is open, e.g. "Mon,Tue,Wed,Thu,Fri"; null = the configured default.</summary>
+    public string? HotlineDays { get; set; }
+
+    /// <summary>Who still gets the SMS when an alert is raised outside hotline hours (optional).</summary>
+    public Guid? OutOfHoursPersonId { get; set; }
 }
 
 internal sealed class School

@@ -1,6 +1,8 @@
 using AlertHub.Accounts;
 using AlertHub.Alerts;
 using AlertHub.Client;
+using AlertHub.Delivery;
+using AlertHub.Infrastructure.Scheduling;
 using AlertHub.People;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -20,6 +22,8 @@ internal sealed class AlertHubDbContext(DbContextOptions<AlertHubDbContext> opti
     public DbSet<Recipient> Recipients => Set<Recipient>();
     public DbSet<Acknowledgement> Acknowledgements => Set<Acknowledgement>();
     public DbSet<AlertUpdate> AlertUpdates => Set<AlertUpdate>();
+    public DbSet<ScheduledJob> ScheduledJobs => Set<ScheduledJob>();
+    public DbSet<SmsMessage> SmsMessages => Set<SmsMessage>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -31,6 +35,7 @@ internal sealed class AlertHubDbContext(DbContextOptions<AlertHubDbContext> opti
         configurationBuilder.Properties<Discipline>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<PersonRole>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<RecipientReason>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<SmsStatus>().HaveConversion<string>().HaveMaxLength(32);
     }
 
     protected override void OnModelCreating(ModelBuilder builder)

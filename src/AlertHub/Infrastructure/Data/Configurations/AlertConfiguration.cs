@@ -20,6 +20,8 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
         builder.Property(a => a.Note).HasMaxLength(500);
         builder.Property(a => a.Outcome).HasMaxLength(1000);
         builder.Property(a => a.IdempotencyKey).HasMaxLength(100);
+        builder.Property(a => a.ShortCode).HasMaxLength(8);
+        builder.HasIndex(a => a.ShortCode);
         builder.HasIndex(a => new { a.RaisedById, a.IdempotencyKey }).IsUnique();
         builder.HasIndex(a => new { a.RegionId, a.Status });
         builder.HasMany(a => a.Recipients).WithOne().HasForeignKey(r => r.AlertId).HasPrincipalKey(a => a.Id);

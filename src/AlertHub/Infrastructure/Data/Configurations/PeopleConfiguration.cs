@@ -11,6 +11,8 @@ internal sealed class RegionConfiguration : IEntityTypeConfiguration<Region>
         builder.Property(r => r.Id).HasMaxLength(64);
         builder.Property(r => r.Name).HasMaxLength(200);
         builder.Property(r => r.TimeZone).HasMaxLength(64);
+        builder.Property(r => r.HotlineDays).HasMaxLength(40);
+        builder.HasOne<Person>().WithMany().HasForeignKey(r => r.OutOfHoursPersonId).OnDelete(DeleteBehavior.SetNull);
     }
 }
 
@@ -43,6 +45,7 @@ internal sealed class PersonConfiguration : IEntityTypeConfiguration<Person>
         builder.Property(p => p.Email).HasMaxLength(256);
         builder.HasIndex(p => p.Email).IsUnique();
         builder.Property(p => p.Phone).HasMaxLength(16);
+        builder.Property(p => p.LastSmsErrorCode).HasMaxLength(32);
         builder.HasIndex(p => p.Phone);
         builder.HasIndex(p => new { p.RegionId, p.Role });
         builder.HasOne(p => p.Organisation).WithMany().HasForeignKey(p => p.OrganisationId).OnDelete(DeleteBehavior.Restrict);

@@ -177,12 +177,19 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ShortCode")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Sequence");
+
+                    b.HasIndex("ShortCode");
 
                     b.HasIndex("RaisedById", "IdempotencyKey")
                         .IsUnique();
@@ -282,6 +289,117 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                     b.ToTable("Recipients");
                 });
 
+            modelBuilder.Entity("AlertHub.Delivery.SmsMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AlertId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("PersonId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProviderSid")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("RecipientId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("To")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProviderSid");
+
+                    b.HasIndex("RecipientId", "Purpose")
+                        .IsUnique();
+
+                    b.HasIndex("To", "CreatedAt");
+
+                    b.ToTable("SmsMessages");
+                });
+
+            modelBuilder.Entity("AlertHub.Infrastructure.Scheduling.ScheduledJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ClaimedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SubjectId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CompletedAt", "DueAt");
+
+                    b.HasIndex("Kind", "SubjectId")
+                        .IsUnique();
+
+                    b.ToTable("ScheduledJobs");
+                });
+
             modelBuilder.Entity("AlertHub.People.Organisation", b =>
                 {
                     b.Property<string>("Id")
@@ -320,6 +438,10 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("LastSmsErrorCode")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -332,6 +454,9 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("PhoneFlaggedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("RegionId")
                         .HasColumnType("TEXT");
 
@@ -342,6 +467,9 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
 
                     b.Property<string>("SchoolId")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("SmsFailuresInARow")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
@@ -368,6 +496,10 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                     b.Property<TimeOnly?>("HotlineCloses")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("HotlineDays")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
                     b.Property<TimeOnly?>("HotlineOpens")
                         .HasColumnType("TEXT");
 
@@ -376,11 +508,16 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("OutOfHoursPersonId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("TimeZone")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("OutOfHoursPersonId");
 
                     b.ToTable("Regions");
                 });
@@ -637,6 +774,14 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.Navigation("Organisation");
+                });
+
+            modelBuilder.Entity("AlertHub.People.Region", b =>
+                {
+                    b.HasOne("AlertHub.People.Person", null)
+                        .WithMany()
+                        .HasForeignKey("OutOfHoursPersonId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("AlertHub.People.RosterEntry", b =>

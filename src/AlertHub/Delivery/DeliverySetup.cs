@@ -1,0 +1,65 @@
+using System.Net;
+using AlertHub.Escalation;
+using AlertHub.Infrastructure.Scheduling;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Timeout;
+
+namespace AlertHub.Delivery;
+
+internal static class DeliverySetup
+{
+    public static WebApplicationBuilder AddDelivery(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.SectionName)
+            .Validate(o => !o.Enabled || (!string.IsNullOrEmpty(o.AuthToken) && !string.IsNullOrEmpty(o.From)),
+                "Twilio:AuthToken and Twilio:From are required when Twilio:AccountSid is set.")
+            .Validate(o => Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out _), "Twilio:BaseUrl must be an absolute URL.")
+            .ValidateOnStart();
+        services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.SectionName);
+        services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddHttpClient<TwilioSmsSender>()
+            .AddResilienceHandler("twilio", (pipeline, context) =>
+            {
+                var twilio = context.ServiceProvider.GetRequiredService<IOptions<TwilioOptions>>().Value;
+                // Retry only what cannot have sent an SMS: 429 (Twilio refused it, honouring Retry-After)
+                // and a connection that was never made. A 5xx or a timeout may have sent it: no retry.
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = 3,
+                    Delay = TimeSpan.FromSeconds(1),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    ShouldRetryAfterHeader = true,
+                    ShouldHandle = args => ValueTask.FromResult(
+                        args.Outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests
+                        || args.Outcome.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }),
+                });
+                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+                {
+                    FailureRatio = 0.5,
+                    MinimumThroughput = 4,
+                    SamplingDuration = TimeSpan.FromSeconds(30),
+                    BreakDuration = TimeSpan.FromSeconds(30),
+                    ShouldHandle = args => ValueTask.FromResult(
+                        args.Outcome.Result is { } r ? (int)r.StatusCode >= 500
+                        : args.Outcome.Exception is HttpRequestException or TimeoutRejectedException),
+                });
+                pipeline.AddTimeout(twilio.Timeout);
+            });
+        services.AddSingleton<LocalSmsSink>();
+        services.AddTransient<ISmsSender>(sp => sp.GetRequiredService<IOptions<TwilioOptions>>().Value.Enabled
+            ? sp.GetRequiredService<TwilioSmsSender>()
+            : sp.GetRequiredService<LocalSmsSink>());
+        services.AddScoped<SmsDispatcher>();
+
+        services.AddScoped<IJobHandler, SmsFallbackJob>();
+        services.AddScoped<IJobHandler, EscalationJob>();
+        services.AddSingleton<JobWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobWorker>());
+        return builder;
+    }
+}

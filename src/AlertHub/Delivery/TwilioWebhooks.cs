@@ -1,0 +1,83 @@
+using System.Security;
+using AlertHub.Client;
+using AlertHub.Infrastructure.Data;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Delivery;
+
+internal static class TwilioWebhooks
+{
+    public const string StatusPath = "/webhooks/twilio/status";
+    public const string InboundPath = "/webhooks/twilio/sms";
+
+    public static IEndpointRouteBuilder MapTwilioWebhooks(this IEndpointRouteBuilder app)
+    {
+        // Twilio cannot sign in; the HMAC signature over the request is what authenticates it.
+        app.MapPost(StatusPath, Status).AllowAnonymous().WithTags("Twilio");
+        app.MapPost(InboundPath, Inbound).AllowAnonymous().WithTags("Twilio");
+        app.MapGet("/api/admin/flagged-numbers", FlaggedNumbers).WithTags("Admin")
+            .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Admin)));
+        return app;
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Status(
+        HttpRequest request, IOptions<TwilioOptions> options, IMediator mediator, CancellationToken ct)
+    {
+        var form = await SignedFormAsync(request, options.Value, ct);
+        if (form is null)
+        {
+            return Forbidden();
+        }
+        if (form.TryGetValue("MessageSid", out var sid) && form.TryGetValue("MessageStatus", out var status))
+        {
+            await mediator.Send(new ApplySmsStatus(sid, status, form.GetValueOrDefault("ErrorCode")), ct);
+        }
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Inbound(
+        HttpRequest request, IOptions<TwilioOptions> options, IMediator mediator, CancellationToken ct)
+    {
+        var form = await SignedFormAsync(request, options.Value, ct);
+        if (form is null)
+        {
+            return Forbidden();
+        }
+        var reply = form.TryGetValue("From", out var from)
+            ? await mediator.Send(new HandleSmsReply(from, form.GetValueOrDefault("Body") ?? ""), ct)
+            : null;
+        var twiml = reply is null
+            ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>"
+            : $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{SecurityElement.Escape(reply)}</Message></Response>";
+        return TypedResults.Content(twiml, "application/xml");
+    }
+
+    private static async Task<Ok<List<FlaggedNumberDto>>> FlaggedNumbers(AlertHubDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(await db.People.AsNoTracking()
+            .Where(p => p.PhoneFlaggedAt != null)
+            .OrderBy(p => p.Name)
+            .Select(p => new FlaggedNumberDto(p.Id, p.Name, p.Phone, p.SmsFailuresInARow, p.LastSmsErrorCode, p.PhoneFlaggedAt!.Value))
+            .ToListAsync(ct));
+
+    /// <returns>The form fields when the signature is right; null otherwise (and when Twilio is not configured).</returns>
+    private static async Task<Dictionary<string, string>?> SignedFormAsync(HttpRequest request, TwilioOptions twilio, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(twilio.AuthToken) || !request.HasFormContentType)
+        {
+            return null;
+        }
+        var form = await request.ReadFormAsync(ct);
+        var fields = form.ToDictionary(f => f.Key, f => f.Value.ToString());
+        var baseUrl = twilio.PublicBase ?? $"{request.Scheme}://{request.Host}";
+        var url = baseUrl + request.PathBase + request.Path + request.QueryString;
+        return TwilioSignature.IsValid(twilio.AuthToken, url, fields, request.Headers[TwilioSignature.Header]) ? fields : null;
+    }
+
+    private static ProblemHttpResult Forbidden() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Ongeldige handtekening");
+}
+
+internal sealed record FlaggedNumberDto(Guid PersonId, string Name, string? Phone, int FailuresInARow, string? LastErrorCode, DateTimeOffset FlaggedAt);
