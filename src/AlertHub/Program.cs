@@ -1,6 +1,7 @@
 using AlertHub.Accounts;
 using AlertHub.Alerts;
 using AlertHub.Delivery;
+using AlertHub.Evaluations;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.People;
@@ -10,6 +11,7 @@ builder.AddInfrastructure();
 builder.AddAccounts();
 builder.AddAlerts();
 builder.AddDelivery();
+builder.AddEvaluations();
 
 var app = builder.Build();
 app.UseInfrastructure();
@@ -21,6 +23,7 @@ app.MapPeople();
 app.MapAlerts();
 app.MapAlertsHub();
 app.MapTwilioWebhooks();
+app.MapEvaluations();
 
 await app.InitialiseDatabaseAsync();
 await app.RunAsync();
