@@ -1,9 +1,11 @@
 using AlertHub.Accounts;
 using AlertHub.Alerts;
+using AlertHub.Dashboard;
 using AlertHub.Delivery;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.People;
+using AlertHub.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInfrastructure();
@@ -13,6 +15,7 @@ builder.AddDelivery();
 
 var app = builder.Build();
 app.UseInfrastructure();
+app.UseWebApp();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapInfrastructure();
@@ -21,6 +24,7 @@ app.MapPeople();
 app.MapAlerts();
 app.MapAlertsHub();
 app.MapTwilioWebhooks();
+app.MapDashboard();
 
 await app.InitialiseDatabaseAsync();
 await app.RunAsync();
