@@ -200,3 +200,49 @@ public sealed class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
         writer.WriteStringValue(value.UtcDateTime);
 }
+
+/// <summary>Life cycle of an evaluation.</summary>
+public enum EvaluationStatus
+{
+    /// <summary>Being filled in.</summary>
+    Open,
+    /// <summary>Closed by the team lead; read-only.</summary>
+    Closed,
+    /// <summary>The alert was a false alarm.</summary>
+    Cancelled,
+}
+
+/// <summary>The 48-hour evaluation of an alert (R8).</summary>
+public sealed record EvaluationDto(
+    Guid Id,
+    Guid AlertId,
+    string RegionId,
+    DateTimeOffset DueAt,
+    EvaluationStatus Status,
+    string? WentWell,
+    string? WentWrong,
+    string? Cooperation,
+    IReadOnlyList<ActionItemDto> ActionItems,
+    DateTimeOffset? ClosedAt,
+    string? ClosedBy,
+    string SchoolName,
+    DateTimeOffset AlertRaisedAt,
+    bool Overdue,
+    IReadOnlyList<EvaluationInputDto> Inputs);
+
+/// <summary>An action item: what still has to be picked up, by whom, by when.</summary>
+public sealed record ActionItemDto(Guid? Id, string? Description, string? Owner, DateOnly? DueDate, bool Done);
+
+/// <summary>Who wrote what in an evaluation, kept as it was written.</summary>
+public sealed record EvaluationInputDto(DateTimeOffset At, string By, string Field, string Text);
+
+/// <summary>Body of <c>PUT /api/evaluations/{id}</c>: only the fields given are changed.</summary>
+public sealed record UpdateEvaluationRequest(
+    string? WentWell = null,
+    string? WentWrong = null,
+    string? Cooperation = null,
+    IReadOnlyList<ActionItemDto>? ActionItems = null);
+
+/// <summary>An open action item across evaluations of a region.</summary>
+public sealed record OpenActionItemDto(Guid Id, Guid EvaluationId, string SchoolName, DateTimeOffset AlertRaisedAt,
+    string Description, string? Owner, DateOnly? DueDate, bool Overdue);

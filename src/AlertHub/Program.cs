@@ -2,6 +2,7 @@ using AlertHub.Accounts;
 using AlertHub.Alerts;
 using AlertHub.Dashboard;
 using AlertHub.Delivery;
+using AlertHub.Evaluations;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.People;
@@ -12,6 +13,7 @@ builder.AddInfrastructure();
 builder.AddAccounts();
 builder.AddAlerts();
 builder.AddDelivery();
+builder.AddEvaluations();
 
 var app = builder.Build();
 app.UseInfrastructure();
@@ -24,6 +26,7 @@ app.MapPeople();
 app.MapAlerts();
 app.MapAlertsHub();
 app.MapTwilioWebhooks();
+app.MapEvaluations();
 app.MapDashboard();
 
 await app.InitialiseDatabaseAsync();

@@ -3,6 +3,7 @@ using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
 using FluentValidation;
 using Mediator;
+using Microsoft.EntityFrameworkCore;
 
 namespace AlertHub.Alerts;
 
@@ -54,6 +55,12 @@ internal sealed class CloseAlertHandler(AlertHubDbContext db, AlertNotifier noti
         alert.Updates.Add(entry);
         // Explicitly Added: a preset Guid key would otherwise make EF treat it as an existing row.
         db.AlertUpdates.Add(entry);
+        if (command.To == AlertStatus.Cancelled && alert.EvaluationId is { } evaluationId)
+        {
+            // A false alarm needs no evaluation; its timers find it cancelled and stop.
+            await db.Evaluations.Where(e => e.Id == evaluationId && e.Status == EvaluationStatus.Open)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, EvaluationStatus.Cancelled), ct);
+        }
         await db.SaveChangesAsync(ct);
         await notifier.AlertUpdatedAsync(alert, everyone: true, ct);
         return alert.ToDto();

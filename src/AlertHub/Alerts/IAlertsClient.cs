@@ -7,4 +7,5 @@ public interface IAlertsClient
 {
     Task AlertRaised(AlertDto alert);
     Task AlertUpdated(AlertDto alert);
+    Task EvaluationDue(EvaluationDto evaluation);
 }

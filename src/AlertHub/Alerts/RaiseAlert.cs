@@ -1,4 +1,5 @@
 using AlertHub.Client;
+using AlertHub.Evaluations;
 using AlertHub.Hotline;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
@@ -35,7 +36,8 @@ internal sealed class RaiseAlertHandler(
     AlertNotifier notifier,
     TimeProvider time,
     IOptions<HotlineOptions> hotline,
-    IOptions<AlertsOptions> alertOptions) : ICommandHandler<RaiseAlert, RaiseAlertResult>
+    IOptions<AlertsOptions> alertOptions,
+    IOptions<EvaluationsOptions> evaluationOptions) : ICommandHandler<RaiseAlert, RaiseAlertResult>
 {
     public async ValueTask<RaiseAlertResult> Handle(RaiseAlert command, CancellationToken ct)
     {
@@ -87,11 +89,24 @@ internal sealed class RaiseAlertHandler(
             recipient.PushedAt = now;
         }
 
+        // The evaluation is part of the alert from the start (R8): due 48 h later, assigned to the team lead.
+        var evaluation = new Evaluation
+        {
+            AlertId = alert.Id,
+            RegionId = alert.RegionId,
+            DueAt = now + evaluationOptions.Value.DueAfter,
+            Status = EvaluationStatus.Open,
+            TeamLeadId = await db.People.Where(p => p.RegionId == alert.RegionId && p.Role == PersonRole.TeamLead && p.Active)
+                .OrderBy(p => p.Name).Select(p => (Guid?)p.Id).FirstOrDefaultAsync(ct),
+        };
+        alert.EvaluationId = evaluation.Id;
         db.Alerts.Add(alert);
+        db.Evaluations.Add(evaluation);
         // The timers are written in the same transaction as the alert: no alert without its fallback.
         db.ScheduledJobs.AddRange(
             new ScheduledJob { Kind = JobKinds.SmsFallback, SubjectId = alert.Id, DueAt = now + alertOptions.Value.SmsFallbackAfter, CreatedAt = now },
-            new ScheduledJob { Kind = JobKinds.Escalation, SubjectId = alert.Id, DueAt = now + alertOptions.Value.EscalateAfter, CreatedAt = now });
+            new ScheduledJob { Kind = JobKinds.Escalation, SubjectId = alert.Id, DueAt = now + alertOptions.Value.EscalateAfter, CreatedAt = now },
+            new ScheduledJob { Kind = JobKinds.EvaluationDue, SubjectId = evaluation.Id, DueAt = evaluation.DueAt, CreatedAt = now });
         try
         {
             await db.SaveChangesAsync(ct);

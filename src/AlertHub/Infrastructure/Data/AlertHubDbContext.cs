@@ -2,6 +2,7 @@ using AlertHub.Accounts;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Delivery;
+using AlertHub.Evaluations;
 using AlertHub.Infrastructure.Scheduling;
 using AlertHub.People;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -24,6 +25,9 @@ internal sealed class AlertHubDbContext(DbContextOptions<AlertHubDbContext> opti
     public DbSet<AlertUpdate> AlertUpdates => Set<AlertUpdate>();
     public DbSet<ScheduledJob> ScheduledJobs => Set<ScheduledJob>();
     public DbSet<SmsMessage> SmsMessages => Set<SmsMessage>();
+    public DbSet<Evaluation> Evaluations => Set<Evaluation>();
+    public DbSet<ActionItem> ActionItems => Set<ActionItem>();
+    public DbSet<EvaluationInput> EvaluationInputs => Set<EvaluationInput>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -35,6 +39,7 @@ internal sealed class AlertHubDbContext(DbContextOptions<AlertHubDbContext> opti
         configurationBuilder.Properties<Discipline>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<PersonRole>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<RecipientReason>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<EvaluationStatus>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<SmsStatus>().HaveConversion<string>().HaveMaxLength(32);
     }
 

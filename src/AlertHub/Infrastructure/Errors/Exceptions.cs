@@ -18,3 +18,9 @@ internal static class Invalid
     public static ValidationException Field(string field, string message) =>
         new([new ValidationFailure(field, message)]);
 }
+
+/// <summary>Well-formed but not acceptable in this state (e.g. closing an incomplete evaluation): 422 naming what is missing.</summary>
+internal sealed class UnprocessableException(string message, IDictionary<string, string[]> errors) : Exception(message)
+{
+    public IDictionary<string, string[]> Errors { get; } = errors;
+}

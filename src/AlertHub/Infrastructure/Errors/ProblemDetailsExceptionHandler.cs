@@ -17,6 +17,10 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
             BadHttpRequestException b => BadRequest(b),
             NotFoundException n => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Niet gevonden", Detail = n.Message },
             ForbiddenException f => new ProblemDetails { Status = StatusCodes.Status403Forbidden, Title = "Niet toegestaan", Detail = f.Message },
+            UnprocessableException u => new ValidationProblemDetails(u.Errors)
+            {
+                Status = StatusCodes.Status422UnprocessableEntity, Title = "Nog niet compleet", Detail = u.Message,
+            },
             ConflictException c => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = c.Message },
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
             _ => null,

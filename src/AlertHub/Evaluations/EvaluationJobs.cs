@@ -1,0 +1,113 @@
+using AlertHub.Alerts;
+using AlertHub.Client;
+using AlertHub.Delivery;
+using AlertHub.Hotline;
+using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Scheduling;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Evaluations;
+
+/// <summary>
+/// At the due time: EvaluationDue is pushed to the team lead and participants (once), the team lead
+/// gets an SMS within hotline hours (else at the next opening), and the first reminder is scheduled.
+/// </summary>
+internal sealed class EvaluationDueJob(
+    AlertHubDbContext db,
+    IHubContext<AlertsHub, IAlertsClient> hub,
+    ISmsSender sms,
+    SmsDispatcher links,
+    TimeProvider time,
+    IOptions<HotlineOptions> hotline,
+    IOptions<EvaluationsOptions> options,
+    ILogger<EvaluationDueJob> logger) : IJobHandler
+{
+    public string Kind => JobKinds.EvaluationDue;
+
+    public async Task<DateTimeOffset?> RunAsync(ScheduledJob job, CancellationToken ct)
+    {
+        var evaluation = await db.Evaluations.WithDetails().FirstOrDefaultAsync(e => e.Id == job.SubjectId, ct);
+        if (evaluation is null || evaluation.Status != EvaluationStatus.Open)
+        {
+            return null;
+        }
+        var now = time.GetUtcNow();
+        if (evaluation.DueNotifiedAt is null)
+        {
+            evaluation.DueNotifiedAt = now;
+            if (!await db.ScheduledJobs.AnyAsync(j => j.Kind == JobKinds.EvaluationReminder && j.SubjectId == evaluation.Id, ct))
+            {
+                db.ScheduledJobs.Add(new ScheduledJob
+                {
+                    Kind = JobKinds.EvaluationReminder, SubjectId = evaluation.Id, DueAt = evaluation.DueAt + options.Value.RemindEvery, CreatedAt = now,
+                });
+            }
+            await db.SaveChangesAsync(ct);
+            var audience = await db.AudienceAsync(evaluation, ct);
+            await hub.Clients.Users(audience.Select(id => id.ToString()).ToList()).EvaluationDue(evaluation.ToDto(now));
+        }
+
+        if (evaluation.DueSmsSentAt is null)
+        {
+            var region = await db.Regions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == evaluation.RegionId, ct);
+            var hours = HotlineHours.For(hotline.Value, region);
+            if (!hours.IsOpenAt(now))
+            {
+                return hours.NextOpening(now); // the SMS waits for the hotline to open; the push went already
+            }
+            evaluation.DueSmsSentAt = now;
+            await db.SaveChangesAsync(ct);
+            var teamLead = evaluation.TeamLeadId is { } id ? await db.People.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id && p.Active, ct) : null;
+            if (teamLead?.Phone is { Length: > 0 } phone)
+            {
+                var body = SmsText.Evaluation(evaluation.Alert!.SchoolName, evaluation.Alert.RaisedAt, hours.TimeZone,
+                    links.LinkFor(evaluation.Alert));
+                var result = await sms.SendAsync(phone, body, ct);
+                db.SmsMessages.Add(new SmsMessage
+                {
+                    AlertId = evaluation.AlertId, PersonId = teamLead.Id, Purpose = SmsPurposes.Evaluation, To = phone, Body = body,
+                    Status = result.Status, ProviderSid = result.ProviderSid, ErrorCode = result.ErrorCode, CreatedAt = now, UpdatedAt = now, Attempts = 1,
+                });
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+            else
+            {
+                logger.LogWarning("Evaluation {EvaluationId} has no team lead with a phone number for the due SMS", evaluation.Id);
+            }
+        }
+        return null;
+    }
+}
+
+/// <summary>While an evaluation is overdue, a reminder every Evaluations:RemindEvery until it is closed.</summary>
+internal sealed class EvaluationReminderJob(
+    AlertHubDbContext db,
+    IHubContext<AlertsHub, IAlertsClient> hub,
+    TimeProvider time,
+    IOptions<EvaluationsOptions> options) : IJobHandler
+{
+    public string Kind => JobKinds.EvaluationReminder;
+
+    public async Task<DateTimeOffset?> RunAsync(ScheduledJob job, CancellationToken ct)
+    {
+        var evaluation = await db.Evaluations.WithDetails().FirstOrDefaultAsync(e => e.Id == job.SubjectId, ct);
+        if (evaluation is null || evaluation.Status != EvaluationStatus.Open)
+        {
+            return null;
+        }
+        var now = time.GetUtcNow();
+        evaluation.RemindersSent++;
+        await db.SaveChangesAsync(ct);
+        var audience = await db.AudienceAsync(evaluation, ct);
+        await hub.Clients.Users(audience.Select(id => id.ToString()).ToList()).EvaluationDue(evaluation.ToDto(now));
+        // After downtime, skip the reminders that were missed instead of sending them all at once.
+        var next = job.DueAt + options.Value.RemindEvery;
+        while (next <= now)
+        {
+            next += options.Value.RemindEvery;
+        }
+        return next;
+    }
+}

@@ -1,0 +1,62 @@
+using AlertHub.Alerts;
+using AlertHub.Client;
+using AlertHub.Infrastructure.Data;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace AlertHub.Evaluations;
+
+internal sealed record GetEvaluation(Guid CallerId, Guid EvaluationId) : IQuery<EvaluationDto>;
+
+internal sealed class GetEvaluationHandler(AlertHubDbContext db, TimeProvider time) : IQueryHandler<GetEvaluation, EvaluationDto>
+{
+    public async ValueTask<EvaluationDto> Handle(GetEvaluation query, CancellationToken ct)
+    {
+        var caller = await db.CallerAsync(query.CallerId, ct);
+        return (await db.EvaluationForAsync(query.EvaluationId, caller, ct)).ToDto(time.GetUtcNow());
+    }
+}
+
+/// <summary>Evaluations the caller may see; overdue ones first, then by due time.</summary>
+internal sealed record ListEvaluations(Guid CallerId, EvaluationStatus? Status) : IQuery<IReadOnlyList<EvaluationDto>>;
+
+internal sealed class ListEvaluationsHandler(AlertHubDbContext db, TimeProvider time) : IQueryHandler<ListEvaluations, IReadOnlyList<EvaluationDto>>
+{
+    public async ValueTask<IReadOnlyList<EvaluationDto>> Handle(ListEvaluations query, CancellationToken ct)
+    {
+        var caller = await db.CallerAsync(query.CallerId, ct);
+        var evaluations = db.Evaluations.AsNoTracking().VisibleTo(caller);
+        if (query.Status is { } status)
+        {
+            evaluations = evaluations.Where(e => e.Status == status);
+        }
+        var now = time.GetUtcNow();
+        var list = await evaluations.OrderBy(e => e.DueAt).Take(500).WithDetails().ToListAsync(ct);
+        return list.Select(e => e.ToDto(now)).OrderByDescending(e => e.Overdue).ThenBy(e => e.DueAt).ToList();
+    }
+}
+
+/// <summary>Open action items across the evaluations the caller may see; overdue ones first.</summary>
+internal sealed record ListOpenActionItems(Guid CallerId) : IQuery<IReadOnlyList<OpenActionItemDto>>;
+
+internal sealed class ListOpenActionItemsHandler(AlertHubDbContext db, TimeProvider time)
+    : IQueryHandler<ListOpenActionItems, IReadOnlyList<OpenActionItemDto>>
+{
+    public async ValueTask<IReadOnlyList<OpenActionItemDto>> Handle(ListOpenActionItems query, CancellationToken ct)
+    {
+        var caller = await db.CallerAsync(query.CallerId, ct);
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var items = await db.Evaluations.AsNoTracking().VisibleTo(caller)
+            .Where(e => e.Status != EvaluationStatus.Cancelled)
+            .SelectMany(e => e.ActionItems.Where(a => !a.Done).Select(a => new
+            {
+                a.Id, EvaluationId = e.Id, e.Alert!.SchoolName, e.Alert.RaisedAt, a.Description, a.Owner, a.DueDate,
+            }))
+            .ToListAsync(ct);
+        return items
+            .Select(a => new OpenActionItemDto(a.Id, a.EvaluationId, a.SchoolName, a.RaisedAt, a.Description, a.Owner, a.DueDate,
+                a.DueDate is { } due && due < today))
+            .OrderByDescending(a => a.Overdue).ThenBy(a => a.DueDate ?? DateOnly.MaxValue).ThenBy(a => a.Description, StringComparer.Ordinal)
+            .ToList();
+    }
+}

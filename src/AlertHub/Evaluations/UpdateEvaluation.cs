@@ -1,0 +1,96 @@
+using AlertHub.Alerts;
+using AlertHub.Client;
+using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Errors;
+using FluentValidation;
+using Mediator;
+
+namespace AlertHub.Evaluations;
+
+/// <summary>The team lead and participants fill in the checklist; every change is kept with its author.</summary>
+internal sealed record UpdateEvaluation(Guid CallerId, Guid EvaluationId, UpdateEvaluationRequest Answers) : ICommand<EvaluationDto>;
+
+internal sealed class UpdateEvaluationValidator : AbstractValidator<UpdateEvaluation>
+{
+    public const int MaxText = 4000;
+
+    public UpdateEvaluationValidator()
+    {
+        RuleFor(c => c.Answers).NotNull();
+        RuleFor(c => c.Answers.WentWell).MaximumLength(MaxText).OverridePropertyName("wentWell");
+        RuleFor(c => c.Answers.WentWrong).MaximumLength(MaxText).OverridePropertyName("wentWrong");
+        RuleFor(c => c.Answers.Cooperation).MaximumLength(MaxText).OverridePropertyName("cooperation");
+        RuleFor(c => c.Answers.ActionItems).Must(items => items is null || items.Count <= 50)
+            .WithMessage("Hoogstens 50 actiepunten.").OverridePropertyName("actionItems");
+        RuleForEach(c => c.Answers.ActionItems).ChildRules(item =>
+        {
+            item.RuleFor(a => a.Description).NotEmpty().WithMessage("Beschrijf het actiepunt.").MaximumLength(1000);
+            item.RuleFor(a => a.Owner).MaximumLength(200);
+        }).OverridePropertyName("actionItems");
+    }
+}
+
+internal sealed class UpdateEvaluationHandler(AlertHubDbContext db, TimeProvider time) : ICommandHandler<UpdateEvaluation, EvaluationDto>
+{
+    public async ValueTask<EvaluationDto> Handle(UpdateEvaluation command, CancellationToken ct)
+    {
+        var caller = await db.CallerAsync(command.CallerId, ct);
+        var evaluation = await db.EvaluationForAsync(command.EvaluationId, caller, ct);
+        if (evaluation.Status != EvaluationStatus.Open)
+        {
+            throw new ConflictException("Deze evaluatie is gesloten en kan niet meer worden gewijzigd.");
+        }
+        var now = time.GetUtcNow();
+        var answers = command.Answers;
+
+        void Record(string field, string text)
+        {
+            var input = new EvaluationInput { EvaluationId = evaluation.Id, ById = caller.Id, ByName = caller.Name, Field = field, Text = text, At = now };
+            evaluation.Inputs.Add(input);
+            db.EvaluationInputs.Add(input);
+        }
+        string? Apply(string? current, string? given, string field)
+        {
+            if (given is null || given.Trim() == (current ?? ""))
+            {
+                return current;
+            }
+            Record(field, given.Trim());
+            return given.Trim().Length == 0 ? null : given.Trim();
+        }
+        evaluation.WentWell = Apply(evaluation.WentWell, answers.WentWell, "wentWell");
+        evaluation.WentWrong = Apply(evaluation.WentWrong, answers.WentWrong, "wentWrong");
+        evaluation.Cooperation = Apply(evaluation.Cooperation, answers.Cooperation, "cooperation");
+
+        if (answers.ActionItems is { } items)
+        {
+            var kept = new HashSet<Guid>();
+            for (var i = 0; i < items.Count; i++)
+            {
+                var given = items[i];
+                var existing = given.Id is { } id ? evaluation.ActionItems.FirstOrDefault(a => a.Id == id) : null;
+                if (existing is null)
+                {
+                    existing = new ActionItem { EvaluationId = evaluation.Id, Description = given.Description!.Trim() };
+                    evaluation.ActionItems.Add(existing);
+                    db.ActionItems.Add(existing);
+                    Record("actionItem", $"{existing.Description} ({given.Owner ?? "geen eigenaar"}, {given.DueDate?.ToString("yyyy-MM-dd") ?? "geen datum"})");
+                }
+                existing.Position = i;
+                existing.Description = given.Description!.Trim();
+                existing.Owner = string.IsNullOrWhiteSpace(given.Owner) ? null : given.Owner.Trim();
+                existing.DueDate = given.DueDate;
+                existing.Done = given.Done;
+                kept.Add(existing.Id);
+            }
+            foreach (var removed in evaluation.ActionItems.Where(a => !kept.Contains(a.Id)).ToList())
+            {
+                evaluation.ActionItems.Remove(removed);
+                db.ActionItems.Remove(removed);
+                Record("actionItemRemoved", removed.Description);
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        return evaluation.ToDto(now);
+    }
+}

@@ -1,0 +1,18 @@
+using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Errors;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace AlertHub.People;
+
+/// <summary>R9: removes an on-call window (alerts already sent keep their recipients).</summary>
+internal sealed record DeleteRosterEntry(Guid Id) : ICommand;
+
+internal sealed class DeleteRosterEntryHandler(AlertHubDbContext db) : ICommandHandler<DeleteRosterEntry>
+{
+    public async ValueTask<Unit> Handle(DeleteRosterEntry command, CancellationToken ct)
+    {
+        var deleted = await db.RosterEntries.Where(r => r.Id == command.Id).ExecuteDeleteAsync(ct);
+        return deleted == 0 ? throw new NotFoundException("Roosterregel niet gevonden.") : Unit.Value;
+    }
+}
