@@ -24,7 +24,7 @@ internal sealed record DashboardDto(
 internal sealed record SchoolSeries(string SchoolId, string SchoolName, IReadOnlyList<int> Counts);
 
 internal sealed class GetDashboardHandler(
-    AlertHubDbContext db, TimeProvider time, IOptions<HotlineOptions> hotline, IConfiguration configuration)
+    AlertHubDbContext db, TimeProvider time, IOptions<HotlineOptions> hotline)
     : IQueryHandler<GetDashboard, DashboardDto>
 {
     private const int MonthCount = 12;
@@ -85,19 +85,15 @@ internal sealed class GetDashboardHandler(
             })
             .ToList();
 
-        var overdue = OverdueEvaluations(counted, now);
-        var overduePerMonth = months.Select((_, i) => overdue.Count(a => MonthOf(a.RaisedAt) == i)).ToList();
+        // Overdue = still open after its due time; counted per month of the alert it evaluates.
+        var overdue = await db.Evaluations.AsNoTracking()
+            .Where(e => e.RegionId == region && e.Status == EvaluationStatus.Open && e.DueAt <= now)
+            .Select(e => e.Alert!.RaisedAt)
+            .ToListAsync(ct);
+        var overduePerMonth = months.Select((_, i) => overdue.Count(raisedAt => MonthOf(raisedAt) == i)).ToList();
 
         return new DashboardDto(region, months.Select(m => m.ToString("yyyy-MM")).ToList(), perSchool,
             medians, fallbackPercent, overduePerMonth, overdue.Count);
-    }
-
-    // Every alert that was not a false alarm gets an evaluation due DueAfter after it was raised;
-    // until evaluations are stored, one is overdue when that moment has passed while the alert is not settled.
-    private List<AlertRow> OverdueEvaluations(List<AlertRow> alerts, DateTimeOffset now)
-    {
-        var dueAfter = configuration.GetValue<TimeSpan?>("Evaluations:DueAfter") ?? TimeSpan.FromDays(2);
-        return alerts.Where(a => a.Status == AlertStatus.Open && a.RaisedAt + dueAfter < now).ToList();
     }
 
     private static DateTime FirstOfMonth(DateTimeOffset local) => new(local.Year, local.Month, 1, 0, 0, 0, DateTimeKind.Unspecified);

@@ -36,6 +36,7 @@ let me = null;
 let dispose = null;
 
 function setConnection(state) {
+  document.body.dataset.connection = state;
   connection.hidden = state === 'online';
   connection.dataset.state = state;
   connection.textContent = state === 'offline' ? t('app.offline') : t('app.connecting');
