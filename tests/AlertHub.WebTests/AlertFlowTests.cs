@@ -30,7 +30,7 @@ public sealed class AlertFlowTests(BrowserFixture browser) : IAsyncLifetime
 
         var stopwatch = Stopwatch.StartNew();
         await coordinator.ClickAsync("[data-testid=raise]");
-        await partner.WaitForSelectorAsync("[data-testid=alert-card].status-open", new() { Timeout = 2000 });
+        await partner.WaitForSelectorAsync("[data-testid=alert-card].alert-open", new() { Timeout = 2000 });
         stopwatch.Stop();
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"The partner saw the alert after {stopwatch.Elapsed}.");
         await partner.ScreenshotAsync("partner-inbox-alert");
@@ -56,7 +56,7 @@ public sealed class AlertFlowTests(BrowserFixture browser) : IAsyncLifetime
         await coordinator.ClickAsync("[data-testid=raise]");
         await coordinator.WaitForSelectorAsync("[data-testid=undo]");
         await coordinator.ScreenshotAsync("coordinator-undo");
-        await partner.WaitForSelectorAsync("[data-testid=alert-card].status-open");
+        await partner.WaitForSelectorAsync("[data-testid=alert-card].alert-open");
         await coordinator.ClickAsync("[data-testid=undo]");
 
         var card = partner.Locator("[data-testid=alert-card]");

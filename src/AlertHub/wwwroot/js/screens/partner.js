@@ -66,7 +66,7 @@ export function partnerScreen(root, { me, setConnection }) {
 
   function card(alert) {
     const mine = alert.recipients.find((r) => r.personId === me.personId);
-    return h(`li.card.alert-card.status-${alert.status}`, { dataset: { alertId: alert.id, testid: 'alert-card' } },
+    return h(`li.card.alert-card.alert-${alert.status}`, { dataset: { alertId: alert.id, testid: 'alert-card' } },
       alertHeader(alert),
       mine?.response
         ? h('p.your-answer', { dataset: { testid: 'your-answer' } },
