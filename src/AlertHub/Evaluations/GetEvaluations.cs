@@ -46,13 +46,15 @@ internal sealed class ListOpenActionItemsHandler(AlertHubDbContext db, TimeProvi
     {
         var caller = await db.CallerAsync(query.CallerId, ct);
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        var items = await db.Evaluations.AsNoTracking().VisibleTo(caller)
-            .Where(e => e.Status != EvaluationStatus.Cancelled)
-            .SelectMany(e => e.ActionItems.Where(a => !a.Done).Select(a => new
-            {
-                a.Id, EvaluationId = e.Id, e.Alert!.SchoolName, e.Alert.RaisedAt, a.Description, a.Owner, a.DueDate,
-            }))
+        var evaluations = await db.Evaluations.AsNoTracking().VisibleTo(caller)
+            .Where(e => e.Status != EvaluationStatus.Cancelled && e.ActionItems.Any(a => !a.Done))
+            .Include(e => e.Alert).Include(e => e.ActionItems)
+            .AsSplitQuery()
             .ToListAsync(ct);
+        var items = evaluations.SelectMany(e => e.ActionItems.Where(a => !a.Done).Select(a => new
+        {
+            a.Id, EvaluationId = e.Id, e.Alert!.SchoolName, e.Alert.RaisedAt, a.Description, a.Owner, a.DueDate,
+        }));
         return items
             .Select(a => new OpenActionItemDto(a.Id, a.EvaluationId, a.SchoolName, a.RaisedAt, a.Description, a.Owner, a.DueDate,
                 a.DueDate is { } due && due < today))

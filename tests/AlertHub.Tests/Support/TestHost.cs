@@ -142,6 +142,7 @@ public sealed class Listener : IAsyncDisposable
 {
     private readonly ConcurrentQueue<(string Event, AlertDto Alert)> _events = new();
     private readonly SemaphoreSlim _signal = new(0);
+    private readonly ConcurrentQueue<EvaluationDto> _evaluations = new();
 
     public Listener(AlertHubClient client, bool confirmReceipts = false)
     {
@@ -149,6 +150,11 @@ public sealed class Listener : IAsyncDisposable
         Connection = client.CreateHubConnection();
         Connection.On<AlertDto>(HubNames.AlertRaised, alert => Record(HubNames.AlertRaised, alert));
         Connection.On<AlertDto>(HubNames.AlertUpdated, alert => Record(HubNames.AlertUpdated, alert));
+        Connection.On<EvaluationDto>(HubNames.EvaluationDue, evaluation =>
+        {
+            _evaluations.Enqueue(evaluation);
+            _signal.Release();
+        });
         ConfirmReceipts = confirmReceipts;
     }
 
@@ -156,6 +162,7 @@ public sealed class Listener : IAsyncDisposable
     public HubConnection Connection { get; }
     public bool ConfirmReceipts { get; set; }
     public IReadOnlyList<(string Event, AlertDto Alert)> Events => [.. _events];
+    public IReadOnlyList<EvaluationDto> EvaluationsDue => [.. _evaluations];
     public IReadOnlyList<AlertDto> Raised => _events.Where(e => e.Event == HubNames.AlertRaised).Select(e => e.Alert).ToList();
 
     private async Task Record(string name, AlertDto alert)
