@@ -85,7 +85,10 @@ export class LiveAlerts {
   }
 
   state(value) {
-    this.onState?.(value);
+    // A screen that was left must not paint its connection state over the next one.
+    if (!this.stopped) {
+      this.onState?.(value);
+    }
   }
 
   confirmReceipt(alertId) {

@@ -43,13 +43,13 @@ const PAGES = {
   },
 };
 
-function problemView(e) {
+function problemView(e, heading) {
   if (!(e instanceof ApiError)) {
     return message(t('app.error'), 'error');
   }
   const errors = Object.entries(e.problem.errors || {});
   return h('div', { role: 'alert', dataset: { testid: 'problem' } },
-    message(e.problem.detail || e.problem.title || t('app.error'), 'error'),
+    message(errors.length && heading ? heading : (e.problem.detail || e.problem.title || t('app.error')), 'error'),
     errors.length
       ? h('ul.errors', {}, errors.map(([key, texts]) => h('li', {}, h('strong', {}, lineLabel(key)), ': ', [texts].flat().join(' '))))
       : null);
@@ -195,9 +195,7 @@ export function importScreen(root) {
       const count = Object.values(result || {}).reduce((sum, n) => sum + (typeof n === 'number' ? n : 0), 0);
       mount(status, message(t('admin.importOk', { count }), 'success'));
     } catch (e) {
-      mount(status,
-        e instanceof ApiError && e.problem.errors ? message(t('admin.importFailed'), 'error') : null,
-        problemView(e));
+      mount(status, problemView(e, t('admin.importFailed')));
     }
   });
   mount(root, form);
