@@ -89,7 +89,7 @@ export function adminScreen(root, { params }) {
     try {
       const rows = await api('GET', `/api/admin/${page.path}`);
       mount(table, h('table', {},
-        h('thead', {}, h('tr', {}, page.columns.map((c) => h('th', {}, c)), h('th'))),
+        h('thead', {}, h('tr', {}, page.columns.map((c) => h('th', {}, t(`field.${c}`))), h('th'))),
         h('tbody', {}, rows.map((row) => h('tr', {},
           page.columns.map((c) => h('td', {}, display(row, c))),
           h('td', {}, h('button.secondary', { type: 'button', onclick: () => edit(row) }, t('admin.edit'))))))));
@@ -101,7 +101,7 @@ export function adminScreen(root, { params }) {
   function control(field, value) {
     if (field.options) {
       return h('select', { name: field.name }, h('option', { value: '' }, '—'),
-        field.options.map((o) => h('option', { value: o, selected: o === value }, o)));
+        field.options.map((o) => h('option', { value: o, selected: o === value }, t(`${field.name}.${o}`))));
     }
     if (field.type === 'checkbox') {
       return h('input', { type: 'checkbox', name: field.name, checked: value ?? true });
@@ -122,7 +122,7 @@ export function adminScreen(root, { params }) {
     const status = h('div');
     const form = h('form.panel', {},
       h('h3', {}, isNew ? t('admin.new') : `${t('admin.edit')}: ${row.name || row.personName || row.id}`),
-      fields.map((f) => h(f.type === 'checkbox' ? 'label.check' : 'label', {}, h('span', {}, f.name), control(f, row?.[f.name]))),
+      fields.map((f) => h(f.type === 'checkbox' ? 'label.check' : 'label', {}, h('span', {}, t(`field.${f.name}`)), control(f, row?.[f.name]))),
       h('button.big', { type: 'submit' }, t('app.save')),
       status);
     form.addEventListener('submit', async (event) => {
@@ -163,7 +163,7 @@ export function adminScreen(root, { params }) {
 
 export function importScreen(root) {
   const kinds = ['people', 'schools', 'organisations', 'regions', 'roster'];
-  const kind = h('select', { name: 'kind' }, h('option', { value: 'json' }, 'JSON'), kinds.map((k) => h('option', { value: k }, `CSV: ${k}`)));
+  const kind = h('select', { name: 'kind' }, h('option', { value: 'json' }, 'JSON'), kinds.map((k) => h('option', { value: k }, `CSV: ${t(`admin.${k === 'roster' ? 'rosters' : k}`)}`)));
   const text = h('textarea', { name: 'data', rows: 10, spellcheck: false });
   const file = h('input', { type: 'file', accept: '.csv,.json,text/csv,application/json' });
   const status = h('div', { dataset: { testid: 'import-result' } });
