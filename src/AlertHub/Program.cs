@@ -1,10 +1,12 @@
 using AlertHub.Accounts;
 using AlertHub.Alerts;
+using AlertHub.Dashboard;
 using AlertHub.Delivery;
 using AlertHub.Evaluations;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.People;
+using AlertHub.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInfrastructure();
@@ -15,6 +17,7 @@ builder.AddEvaluations();
 
 var app = builder.Build();
 app.UseInfrastructure();
+app.UseWebApp();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapInfrastructure();
@@ -24,6 +27,7 @@ app.MapAlerts();
 app.MapAlertsHub();
 app.MapTwilioWebhooks();
 app.MapEvaluations();
+app.MapDashboard();
 
 await app.InitialiseDatabaseAsync();
 await app.RunAsync();
