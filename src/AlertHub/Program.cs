@@ -1,5 +1,6 @@
 using AlertHub.Accounts;
 using AlertHub.Alerts;
+using AlertHub.Bench;
 using AlertHub.Delivery;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
@@ -10,6 +11,7 @@ builder.AddInfrastructure();
 builder.AddAccounts();
 builder.AddAlerts();
 builder.AddDelivery();
+builder.AddBench();
 
 var app = builder.Build();
 app.UseInfrastructure();
