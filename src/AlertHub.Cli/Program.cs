@@ -1,3 +1,7 @@
-using AlertHub.Cli;
+namespace AlertHub.Cli;
 
-return await CliApp.Build().Parse(args).InvokeAsync();
+// Not top-level statements: the generated Program class would clash with the hub's Program in tests that load both.
+internal static class Program
+{
+    public static Task<int> Main(string[] args) => CliApp.Build().Parse(args).InvokeAsync();
+}

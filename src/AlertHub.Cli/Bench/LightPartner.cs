@@ -147,8 +147,13 @@ internal sealed class LightPartner(Uri hubUrl, string? accessToken, LightPartner
                     }
                 }
             }
+            // id and note come before the recipients list; the rest of a large alert need not be read.
+            if (isAlertRaised && alertId != Guid.Empty && number >= 0)
+            {
+                return true;
+            }
         }
-        return isAlertRaised && alertId != Guid.Empty && number >= 0;
+        return false;
     }
 
     private async Task<byte[]> ReceiveRecordAsync(CancellationToken ct)
