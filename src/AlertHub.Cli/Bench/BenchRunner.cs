@@ -156,9 +156,10 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         var received = new int[total];
         var lastArrival = new long[total];
         var recipientHistogram = new LongConcurrentHistogram(1, HighestMicros, 3);
+        var closed = false;
         void OnAlert(int number, long timestamp)
         {
-            if (number >= total || Volatile.Read(ref intended[number]) == 0)
+            if (Volatile.Read(ref closed) || number >= total || Volatile.Read(ref intended[number]) == 0)
             {
                 return;
             }
@@ -288,6 +289,9 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
                 await Task.Delay(100, ct);
             }
             progress($"{name}: nalopen", expected, expected);
+            // Whatever arrives after the drain window counts as lost; stop recording before reading the histograms.
+            Volatile.Write(ref closed, true);
+            await Task.Delay(100, ct);
 
             long Delivered()
             {
