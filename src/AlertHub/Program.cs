@@ -1,5 +1,6 @@
 using AlertHub.Accounts;
 using AlertHub.Alerts;
+using AlertHub.Bench;
 using AlertHub.Dashboard;
 using AlertHub.Delivery;
 using AlertHub.Evaluations;
@@ -14,6 +15,7 @@ builder.AddAccounts();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddEvaluations();
+builder.AddBench();
 
 var app = builder.Build();
 app.UseInfrastructure();
