@@ -7,6 +7,7 @@ using AlertHub.Evaluations;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.People;
+using AlertHub.Privacy;
 using AlertHub.Web;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,7 @@ builder.AddAccounts();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddEvaluations();
+builder.AddPrivacy();
 builder.AddBench();
 
 var app = builder.Build();
@@ -30,6 +32,7 @@ app.MapAlertsHub();
 app.MapTwilioWebhooks();
 app.MapEvaluations();
 app.MapDashboard();
+app.MapPrivacy();
 
 await app.InitialiseDatabaseAsync();
 await app.RunAsync();

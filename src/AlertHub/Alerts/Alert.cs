@@ -26,6 +26,9 @@ internal sealed class Alert
     public Guid? ClosedById { get; set; }
     public Guid? EvaluationId { get; set; }
 
+    /// <summary>When the retention purge removed its texts, names and phone numbers (R10); the figures stay.</summary>
+    public DateTimeOffset? PurgedAt { get; set; }
+
     public List<Recipient> Recipients { get; set; } = [];
     public List<AlertUpdate> Updates { get; set; } = [];
     public List<Acknowledgement> Acknowledgements { get; set; } = [];

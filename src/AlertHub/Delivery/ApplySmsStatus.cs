@@ -4,14 +4,23 @@ using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Outbox;
 using Mediator;
+using AlertHub.Infrastructure.Scheduling;
+using AlertHub.Privacy;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace AlertHub.Delivery;
 
 /// <summary>A Twilio status callback: moves the SMS (and the recipient's delivery) forward, never back.</summary>
 internal sealed record ApplySmsStatus(string MessageSid, string MessageStatus, string? ErrorCode) : ICommand<bool>;
 
-internal sealed class ApplySmsStatusHandler(AlertHubDbContext db, AlertNotifier notifier, TimeProvider time, ILogger<ApplySmsStatusHandler> logger)
+internal sealed class ApplySmsStatusHandler(
+    AlertHubDbContext db,
+    AlertNotifier notifier,
+    TimeProvider time,
+    IOptions<PrivacyOptions> privacy,
+    IOptions<TwilioOptions> twilio,
+    ILogger<ApplySmsStatusHandler> logger)
     : ICommandHandler<ApplySmsStatus, bool>
 {
     public const int FlagAfterFailures = 3;
@@ -28,6 +37,14 @@ internal sealed class ApplySmsStatusHandler(AlertHubDbContext db, AlertNotifier 
         message.Status = status.Value;
         message.ErrorCode = command.ErrorCode ?? message.ErrorCode;
         message.UpdatedAt = time.Now();
+        if (message.IsFinal && privacy.Value.RedactAtTwilio && twilio.Value.Enabled)
+        {
+            // Final states are never left, so this timer is written once per SMS (and the unique index says so too).
+            db.ScheduledJobs.Add(new ScheduledJob
+            {
+                Kind = JobKinds.TwilioRedaction, SubjectId = message.Id, DueAt = message.UpdatedAt, CreatedAt = message.UpdatedAt,
+            });
+        }
 
         var person = message.PersonId is { } pid ? await db.People.FirstOrDefaultAsync(p => p.Id == pid, ct) : null;
         if (person is not null && status is SmsStatus.Delivered)

@@ -33,8 +33,7 @@ internal sealed class TwilioSmsSender(HttpClient http, IOptions<TwilioOptions> o
         {
             Content = new FormUrlEncodedContent(fields),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{twilio.AccountSid}:{twilio.AuthToken}")));
+        request.Headers.Authorization = BasicAuth(twilio);
 
         HttpResponseMessage response;
         try
@@ -80,6 +79,37 @@ internal sealed class TwilioSmsSender(HttpClient http, IOptions<TwilioOptions> o
             return SmsSendResult.Rejected(code);
         }
     }
+
+    /// <summary>
+    /// Twilio's redaction (R10): an empty Body posted to a message in its final status removes the text at Twilio.
+    /// Idempotent, so unlike sending it may be retried freely.
+    /// </summary>
+    /// <returns>True when there is nothing more to do (redacted, already gone, or refused for good); false to try later.</returns>
+    public async Task<bool> RedactAsync(string messageSid, CancellationToken ct)
+    {
+        var twilio = options.Value;
+        using var request = new HttpRequestMessage(HttpMethod.Post,
+            $"{twilio.BaseUrl.TrimEnd('/')}/2010-04-01/Accounts/{Uri.EscapeDataString(twilio.AccountSid!)}/Messages/{Uri.EscapeDataString(messageSid)}.json")
+        {
+            Content = new FormUrlEncodedContent([new("Body", "")]),
+        };
+        request.Headers.Authorization = BasicAuth(twilio);
+        using var response = await http.SendAsync(request, ct);
+        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return true;
+        }
+        if (response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500)
+        {
+            return false;
+        }
+        logger.LogWarning("Twilio refused to redact an SMS with status {Status} and error {ErrorCode}",
+            (int)response.StatusCode, await ErrorCodeAsync(response, ct));
+        return true;
+    }
+
+    private static AuthenticationHeaderValue BasicAuth(TwilioOptions twilio) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{twilio.AccountSid}:{twilio.AuthToken}")));
 
     private static async Task<string> ErrorCodeAsync(HttpResponseMessage response, CancellationToken ct)
     {

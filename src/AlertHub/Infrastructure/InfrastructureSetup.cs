@@ -55,7 +55,7 @@ internal static class InfrastructureSetup
         services.AddMediator((MediatorOptions options) =>
         {
             options.ServiceLifetime = ServiceLifetime.Scoped;
-            options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+            options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(Privacy.AuditBehavior<,>)];
         });
         services.AddValidatorsFromAssemblyContaining<AlertHubDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
 
@@ -97,6 +97,7 @@ internal static class InfrastructureSetup
 
     private static void UseDatabase(DbContextOptionsBuilder options, WebApplicationBuilder builder)
     {
+        options.AddInterceptors(Privacy.AuditInterceptor.Instance);
         var connectionString = builder.Configuration.GetConnectionString("AlertHub");
         if (IsPostgres(builder))
         {

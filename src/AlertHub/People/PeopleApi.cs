@@ -63,7 +63,7 @@ internal static class PeopleApi
     }
 
     // The role claim lives as long as the token; a deactivated admin must lose the directory at once.
-    private static async ValueTask<object?> ActiveAdminOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> ActiveAdminOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var id = http.User.PersonId();

@@ -5,6 +5,7 @@ using AlertHub.Delivery;
 using AlertHub.Evaluations;
 using AlertHub.Infrastructure.Scheduling;
 using AlertHub.People;
+using AlertHub.Privacy;
 using AlertHub.Infrastructure.Outbox;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -37,6 +38,10 @@ internal class AlertHubDbContext(DbContextOptions options) : IdentityDbContext<A
     public DbSet<Evaluation> Evaluations => Set<Evaluation>();
     public DbSet<ActionItem> ActionItems => Set<ActionItem>();
     public DbSet<EvaluationInput> EvaluationInputs => Set<EvaluationInput>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    /// <summary>Audit entries of the change being handled, written by <see cref="AuditInterceptor"/> with it.</summary>
+    internal AuditTrail AuditTrail { get; } = new();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -24,6 +24,8 @@ internal static class JobKinds
     public const string Escalation = "escalation";
     public const string EvaluationDue = "evaluation-due";
     public const string EvaluationReminder = "evaluation-reminder";
+    public const string PrivacyPurge = "privacy-purge";
+    public const string TwilioRedaction = "twilio-redact";
 }
 
 /// <summary>Does the work of one kind of job. Throwing means "try again later"; returning means done.</summary>

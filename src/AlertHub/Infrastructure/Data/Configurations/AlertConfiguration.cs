@@ -24,6 +24,7 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
         builder.HasIndex(a => a.ShortCode);
         builder.HasIndex(a => new { a.RaisedById, a.IdempotencyKey }).IsUnique();
         builder.HasIndex(a => new { a.RegionId, a.Status });
+        builder.HasIndex(a => new { a.PurgedAt, a.ClosedAt });
         builder.HasMany(a => a.Recipients).WithOne().HasForeignKey(r => r.AlertId).HasPrincipalKey(a => a.Id);
         builder.HasMany(a => a.Updates).WithOne().HasForeignKey(u => u.AlertId).HasPrincipalKey(a => a.Id);
         builder.HasMany(a => a.Acknowledgements).WithOne().HasForeignKey(k => k.AlertId).HasPrincipalKey(a => a.Id);

@@ -1,0 +1,83 @@
+using System.Security.Claims;
+using AlertHub.Infrastructure;
+using AlertHub.Infrastructure.Data;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace AlertHub.Privacy;
+
+/// <summary>
+/// Writes the audit entry of every message <see cref="AuditPolicy"/> names. A change's entry is staged before
+/// the handler runs and written by its SaveChanges (same transaction); a change that stored nothing (an
+/// idempotent repeat, a refusal) leaves no entry. A view's entry is written after the handler succeeded.
+/// </summary>
+internal sealed class AuditBehavior<TMessage, TResponse>(AlertHubDbContext db, IHttpContextAccessor http, TimeProvider time)
+    : IPipelineBehavior<TMessage, TResponse>
+    where TMessage : IMessage
+{
+    public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        if (AuditPolicy.For(message) is not { } request)
+        {
+            return await next(message, cancellationToken);
+        }
+        var entry = await NewEntryAsync(request, cancellationToken);
+        if (request.Action.IsChange)
+        {
+            var pending = db.AuditTrail.Stage(entry);
+            try
+            {
+                return await next(message, cancellationToken);
+            }
+            finally
+            {
+                db.AuditTrail.Remove(pending);
+            }
+        }
+
+        var response = await next(message, cancellationToken);
+        if (entry.SubjectId is { } subjectId)
+        {
+            entry.RegionId = await AuditSubjects.RegionAsync(db, entry.SubjectType, subjectId, CancellationToken.None) ?? entry.RegionId;
+        }
+        db.AuditEntries.Add(entry);
+        // The view has happened once the handler answered; a client that went away must not erase the trace.
+        await db.SaveChangesAsync(CancellationToken.None);
+        return response;
+    }
+
+    private async Task<AuditEntry> NewEntryAsync(AuditRequest request, CancellationToken ct)
+    {
+        var context = http.HttpContext;
+        var actorId = request.ActorId
+            ?? (Guid.TryParse(context?.User.FindFirstValue(ClaimTypes.NameIdentifier), out var signedIn) ? signedIn : null);
+        var actor = actorId is { } id
+            ? await db.People.AsNoTracking().Where(p => p.Id == id).Select(p => new { p.Role, p.RegionId }).FirstOrDefaultAsync(ct)
+            : null;
+        return new AuditEntry
+        {
+            At = time.Now(),
+            ActorId = actorId,
+            ActorRole = actor?.Role.ToString() ?? (actorId is null ? "system" : null),
+            Action = request.Action.Name,
+            SubjectType = request.Action.SubjectType,
+            SubjectId = request.SubjectId,
+            // The actor's region until the subject's is known (lists have no single subject).
+            RegionId = actor?.RegionId,
+            RemoteIp = RemoteIp(context),
+            Via = Via(context),
+        };
+    }
+
+    private static string? RemoteIp(HttpContext? context)
+    {
+        var address = context?.Connection.RemoteIpAddress;
+        return address is null ? null : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+    }
+
+    private static string Via(HttpContext? context) =>
+        context is null ? "system"
+        : context.Request.Path.StartsWithSegments("/hubs") ? "hub"
+        : context.Request.Path.StartsWithSegments("/webhooks") ? "sms"
+        : "http";
+}

@@ -1,0 +1,44 @@
+using AlertHub.Alerts;
+using AlertHub.Client;
+using AlertHub.Evaluations;
+using AlertHub.People;
+
+namespace AlertHub.Privacy;
+
+/// <summary>What an audited message did, to whom, and who did it (null: the signed-in user of the request).</summary>
+internal sealed record AuditRequest(AuditAction Action, Guid? SubjectId, Guid? ActorId);
+
+/// <summary>
+/// The one table of what is audited, kept in one place so a privacy officer can read it: every message
+/// that shows or changes an alert, an evaluation or a person. Not audited: pushes and SMS (deliveries,
+/// recorded as recipients and SMS rows), receipts, the hub's catch-up and the dashboard (no personal data).
+/// </summary>
+internal static class AuditPolicy
+{
+    public static AuditRequest? For(object message) => message switch
+    {
+        GetAlert m => new(AuditAction.AlertViewed, m.AlertId, m.CallerId),
+        ListAlerts m => new(AuditAction.AlertsListed, null, m.CallerId),
+        RaiseAlert m => new(AuditAction.AlertRaised, null, m.CallerId),
+        AcknowledgeAlert m => new(AuditAction.AlertAcknowledged, m.AlertId, m.CallerId),
+        PostUpdate m => new(AuditAction.AlertUpdated, m.AlertId, m.CallerId),
+        CloseAlert m => new(m.To == AlertStatus.Cancelled ? AuditAction.AlertCancelled : AuditAction.AlertResolved, m.AlertId, m.CallerId),
+
+        GetEvaluation m => new(AuditAction.EvaluationViewed, m.EvaluationId, m.CallerId),
+        ListEvaluations m => new(AuditAction.EvaluationsListed, null, m.CallerId),
+        UpdateEvaluation m => new(AuditAction.EvaluationChanged, m.EvaluationId, m.CallerId),
+        CloseEvaluation m => new(AuditAction.EvaluationClosed, m.EvaluationId, m.CallerId),
+        ExportEvaluations m => new(AuditAction.EvaluationExported, m.EvaluationId, m.CallerId),
+
+        GetPerson m => new(AuditAction.PersonViewed, m.Id, null),
+        ListPeople => new(AuditAction.PeopleListed, null, null),
+        CreatePerson => new(AuditAction.PersonCreated, null, null),
+        UpdatePerson m => new(AuditAction.PersonChanged, m.Id, null),
+        ImportDirectory => new(AuditAction.DirectoryImported, null, null),
+        ExportPerson m => new(AuditAction.PersonExported, m.PersonId, null),
+
+        ReadAudit => new(AuditAction.AuditViewed, null, null),
+        ExportAudit => new(AuditAction.AuditExported, null, null),
+        _ => null,
+    };
+}
