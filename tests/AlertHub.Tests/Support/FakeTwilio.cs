@@ -27,6 +27,7 @@ public sealed class FakeTwilio : IAsyncDisposable
     private readonly ConcurrentQueue<Func<HttpContext, Task<bool>>> _faults = new();
     private readonly ConcurrentQueue<Attempt> _attempts = new();
     private readonly ConcurrentQueue<SentMessage> _messages = new();
+    private readonly ConcurrentQueue<Redaction> _redactions = new();
     private readonly HttpClient _callbacks = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     private FakeTwilio(WebApplication app) => _app = app;
@@ -39,6 +40,9 @@ public sealed class FakeTwilio : IAsyncDisposable
     /// <summary>Messages accepted (201).</summary>
     public IReadOnlyList<SentMessage> Messages => [.. _messages];
 
+    /// <summary>Redaction requests (POST to a message with an empty Body) for messages this fake sent.</summary>
+    public IReadOnlyList<Redaction> Redactions => [.. _redactions];
+
     public static async Task<FakeTwilio> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -47,6 +51,8 @@ public sealed class FakeTwilio : IAsyncDisposable
         var app = builder.Build();
         var fake = new FakeTwilio(app);
         app.MapPost("/2010-04-01/Accounts/{sid}/Messages.json", (string sid, HttpContext context) => fake.HandleAsync(sid, context));
+        app.MapPost("/2010-04-01/Accounts/{sid}/Messages/{messageSid}.json",
+            (string sid, string messageSid, HttpContext context) => fake.HandleRedactAsync(sid, messageSid, context));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         fake.BaseAddress = new Uri(address);
@@ -171,6 +177,33 @@ public sealed class FakeTwilio : IAsyncDisposable
         });
     }
 
+    // Twilio's message update: Body="" redacts the text of a message in a final status.
+    private async Task HandleRedactAsync(string sid, string messageSid, HttpContext context)
+    {
+        if (!IsAuthorised(context.Request, sid))
+        {
+            context.Response.StatusCode = 401;
+            await context.Response.WriteAsJsonAsync(new { code = 20003, message = "Authenticate", status = 401 });
+            return;
+        }
+        var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync() : null;
+        var message = _messages.FirstOrDefault(m => m.Sid == messageSid);
+        if (message is null)
+        {
+            context.Response.StatusCode = 404;
+            await context.Response.WriteAsJsonAsync(new { code = 20404, message = "Not found", status = 404 });
+            return;
+        }
+        if (form is null || !form.TryGetValue("Body", out var body) || body.ToString() != "")
+        {
+            context.Response.StatusCode = 400;
+            await context.Response.WriteAsJsonAsync(new { code = 21220, message = "Only an empty Body redacts a message.", status = 400 });
+            return;
+        }
+        _redactions.Enqueue(new Redaction(messageSid, DateTimeOffset.UtcNow));
+        await context.Response.WriteAsJsonAsync(new { sid = messageSid, account_sid = AccountSid, to = message.To, body = "", status = "delivered" });
+    }
+
     private static bool IsAuthorised(HttpRequest request, string sid)
     {
         var header = request.Headers.Authorization.ToString();
@@ -189,6 +222,8 @@ public sealed class FakeTwilio : IAsyncDisposable
     }
 
     public sealed record Attempt(string? To, string? Body, DateTimeOffset At);
+
+    public sealed record Redaction(string Sid, DateTimeOffset At);
 
     public sealed record SentMessage(string Sid, string To, string Body, string? StatusCallback);
 }
