@@ -6,12 +6,14 @@ using AlertHub.Delivery;
 using AlertHub.Evaluations;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Security;
 using AlertHub.People;
 using AlertHub.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInfrastructure();
 builder.AddAccounts();
+builder.AddSecurity();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddEvaluations();
@@ -19,9 +21,11 @@ builder.AddBench();
 
 var app = builder.Build();
 app.UseInfrastructure();
+app.UseSecurity();
 app.UseWebApp();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.MapInfrastructure();
 app.MapAuth();
 app.MapPeople();
