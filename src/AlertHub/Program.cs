@@ -4,6 +4,7 @@ using AlertHub.Delivery;
 using AlertHub.Evaluations;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Telemetry;
 using AlertHub.People;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,7 @@ builder.AddAccounts();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddEvaluations();
+builder.AddTelemetry();
 
 var app = builder.Build();
 app.UseInfrastructure();
@@ -24,6 +26,7 @@ app.MapAlerts();
 app.MapAlertsHub();
 app.MapTwilioWebhooks();
 app.MapEvaluations();
+app.MapTelemetry();
 
 await app.InitialiseDatabaseAsync();
 await app.RunAsync();
