@@ -1,11 +1,13 @@
 using AlertHub.Accounts;
 using AlertHub.Alerts;
+using AlertHub.Dashboard;
 using AlertHub.Delivery;
 using AlertHub.Evaluations;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Telemetry;
 using AlertHub.People;
+using AlertHub.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInfrastructure();
@@ -17,6 +19,7 @@ builder.AddTelemetry();
 
 var app = builder.Build();
 app.UseInfrastructure();
+app.UseWebApp();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapInfrastructure();
@@ -27,6 +30,7 @@ app.MapAlertsHub();
 app.MapTwilioWebhooks();
 app.MapEvaluations();
 app.MapTelemetry();
+app.MapDashboard();
 
 await app.InitialiseDatabaseAsync();
 await app.RunAsync();

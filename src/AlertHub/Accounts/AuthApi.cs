@@ -1,3 +1,4 @@
+using AlertHub.Infrastructure;
 using System.Security.Claims;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
@@ -50,7 +51,7 @@ internal static class AuthApi
     {
         var protector = bearerOptions.Get(IdentityConstants.BearerScheme).RefreshTokenProtector;
         var ticket = string.IsNullOrEmpty(request.RefreshToken) ? null : protector.Unprotect(request.RefreshToken);
-        if (ticket?.Properties.ExpiresUtc is not { } expires || time.GetUtcNow() >= expires)
+        if (ticket?.Properties.ExpiresUtc is not { } expires || time.Now() >= expires)
         {
             return Unauthorized();
         }

@@ -1,5 +1,7 @@
+using AlertHub.Infrastructure;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Errors;
 using FluentValidation;
 using Mediator;
@@ -32,7 +34,7 @@ internal sealed class AcknowledgeAlertHandler(AlertHubDbContext db, AlertNotifie
             throw new ConflictException("De melding is al afgesloten.");
         }
 
-        var now = time.GetUtcNow();
+        var now = time.Now();
         recipient.MarkReceived(now);
         recipient.Response = command.Response;
         recipient.RespondedAt = now;
@@ -46,9 +48,9 @@ internal sealed class AcknowledgeAlertHandler(AlertHubDbContext db, AlertNotifie
         alert.Acknowledgements.Add(entry);
         // Explicitly Added: a preset Guid key would otherwise make EF treat it as an existing row.
         db.Acknowledgements.Add(entry);
+        await notifier.StageAsync(alert, OutboxKind.Updated, ct: ct);
         await db.SaveChangesAsync(ct);
-
-        await notifier.AlertUpdatedAsync(alert, everyone: true, ct);
+        notifier.Flush();
         return alert.ToDto();
     }
 }

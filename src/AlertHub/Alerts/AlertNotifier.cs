@@ -1,43 +1,59 @@
+using AlertHub.Infrastructure;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
-using Microsoft.AspNetCore.SignalR;
+using AlertHub.Infrastructure.Outbox;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace AlertHub.Alerts;
 
 /// <summary>
-/// Pushes alerts to the devices of the people involved. Called only after the change is committed:
-/// a client never hears of an alert the database does not hold.
+/// Pushes about alerts go through the outbox: <see cref="StageAsync"/> before SaveChanges writes the
+/// push into the same transaction as the change; <see cref="Flush"/> after the commit hands it to the
+/// dispatcher. A client never hears of an alert the database does not hold, and a committed alert is
+/// always pushed, by this node or, if it dies, by another.
 /// </summary>
-internal sealed class AlertNotifier(IHubContext<AlertsHub, IAlertsClient> hub, AlertHubDbContext db)
+internal sealed class AlertNotifier(AlertHubDbContext db, OutboxDispatcher dispatcher, TimeProvider time, IOptions<FaultOptions> faults)
 {
-    public async Task AlertRaisedAsync(Alert alert, CancellationToken ct)
-    {
-        var audience = await AudienceAsync(alert, everyone: true, ct);
-        await hub.Clients.Users(audience).AlertRaised(alert.ToDto());
-    }
-
-    /// <summary>Tells people who were added later (escalation) about the alert as if it were new to them.</summary>
-    public async Task AlertRaisedToAsync(Alert alert, IEnumerable<Guid> people)
-    {
-        var ids = people.Select(id => id.ToString()).ToList();
-        if (ids.Count > 0)
-        {
-            await hub.Clients.Users(ids).AlertRaised(alert.ToDto());
-        }
-    }
+    private readonly List<(OutboxMessage Message, Alert Alert, List<string> Audience, List<string> NewlyAdded)> _staged = [];
 
     /// <param name="everyone">
-    /// False for receipts: only the region's coordinators and team leads follow delivery state, and
-    /// telling every partner about every other partner's receipt would be quadratic in recipients.
+    /// False for receipts and SMS states: only the region's coordinators and team leads follow delivery,
+    /// and telling every partner about every other partner's receipt would be quadratic in recipients.
     /// </param>
-    public async Task AlertUpdatedAsync(Alert alert, bool everyone, CancellationToken ct)
+    public async Task StageAsync(Alert alert, OutboxKind kind, bool everyone = true, IReadOnlyCollection<Guid>? newlyAdded = null,
+        CancellationToken ct = default)
     {
-        var audience = await AudienceAsync(alert, everyone, ct);
-        await hub.Clients.Users(audience).AlertUpdated(alert.ToDto());
+        var message = new OutboxMessage
+        {
+            AlertId = alert.Id,
+            Kind = kind,
+            Everyone = everyone,
+            NewlyAdded = newlyAdded is { Count: > 0 } ? string.Join(',', newlyAdded) : null,
+            CreatedAt = time.Now(),
+        };
+        db.OutboxMessages.Add(message);
+        var audience = await AudienceAsync(db, alert, everyone, ct);
+        _staged.Add((message, alert, audience, newlyAdded?.Select(id => id.ToString()).ToList() ?? []));
     }
 
-    private async Task<List<string>> AudienceAsync(Alert alert, bool everyone, CancellationToken ct)
+    /// <summary>After the commit: push now (the sequence and every generated value are known).</summary>
+    public void Flush()
+    {
+        if (!faults.Value.DropPushAfterCommit)
+        {
+            foreach (var (message, alert, audience, added) in _staged)
+            {
+                dispatcher.Enqueue(new OutboxWork(message.Id, alert.ToDto(), message.Kind, audience, added));
+            }
+        }
+        _staged.Clear();
+    }
+
+    /// <summary>The transaction was rolled back: nothing to push.</summary>
+    public void Discard() => _staged.Clear();
+
+    public static async Task<List<string>> AudienceAsync(AlertHubDbContext db, Alert alert, bool everyone, CancellationToken ct)
     {
         var watchers = await db.People
             .Where(p => p.RegionId == alert.RegionId && p.Active

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using AlertHub.Client;
+using AlertHub.Infrastructure;
 
 namespace AlertHub.Alerts;
 
@@ -11,12 +12,13 @@ internal static class AlertsSetup
         services.AddSingleton<Presence>();
         services.AddScoped<RecipientRouter>();
         services.AddScoped<AlertNotifier>();
-        services.AddSignalR(options =>
+        var signalR = services.AddSignalR(options =>
             {
                 options.AddFilter<HubErrorFilter>();
                 options.MaximumReceiveMessageSize = 16 * 1024;
             })
             .AddJsonProtocol(options => AlertHubJson.Configure(options.PayloadSerializerOptions));
+        builder.AddRedisBackplane(signalR);
         return builder;
     }
 

@@ -1,5 +1,7 @@
+using AlertHub.Infrastructure;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Errors;
 using FluentValidation;
 using Mediator;
@@ -38,7 +40,7 @@ internal sealed class CloseAlertHandler(AlertHubDbContext db, AlertNotifier noti
             throw new ConflictException("De melding is al afgesloten.");
         }
 
-        var now = time.GetUtcNow();
+        var now = time.Now();
         alert.Status = command.To;
         alert.Outcome = string.IsNullOrWhiteSpace(command.Outcome) ? null : command.Outcome.Trim();
         alert.ClosedAt = now;
@@ -61,8 +63,9 @@ internal sealed class CloseAlertHandler(AlertHubDbContext db, AlertNotifier noti
             await db.Evaluations.Where(e => e.Id == evaluationId && e.Status == EvaluationStatus.Open)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, EvaluationStatus.Cancelled), ct);
         }
+        await notifier.StageAsync(alert, OutboxKind.Updated, ct: ct);
         await db.SaveChangesAsync(ct);
-        await notifier.AlertUpdatedAsync(alert, everyone: true, ct);
+        notifier.Flush();
         return alert.ToDto();
     }
 }

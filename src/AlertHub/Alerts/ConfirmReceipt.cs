@@ -1,4 +1,6 @@
+using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Outbox;
 using Mediator;
 
 namespace AlertHub.Alerts;
@@ -19,9 +21,10 @@ internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, AlertNotifier 
         {
             return false;
         }
-        recipient.MarkReceived(time.GetUtcNow());
+        recipient.MarkReceived(time.Now());
+        await notifier.StageAsync(alert, OutboxKind.Updated, everyone: false, ct: ct);
         await db.SaveChangesAsync(ct);
-        await notifier.AlertUpdatedAsync(alert, everyone: false, ct);
+        notifier.Flush();
         return true;
     }
 }

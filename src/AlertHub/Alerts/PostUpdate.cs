@@ -1,5 +1,7 @@
+using AlertHub.Infrastructure;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Errors;
 using FluentValidation;
 using Mediator;
@@ -35,7 +37,7 @@ internal sealed class PostUpdateHandler(AlertHubDbContext db, AlertNotifier noti
         }
         var entry = new AlertUpdate
         {
-            At = time.GetUtcNow(),
+            At = time.Now(),
             ById = caller.Id,
             ByName = caller.Name,
             Text = command.Text!.Trim(),
@@ -43,8 +45,9 @@ internal sealed class PostUpdateHandler(AlertHubDbContext db, AlertNotifier noti
         alert.Updates.Add(entry);
         // Explicitly Added: a preset Guid key would otherwise make EF treat it as an existing row.
         db.AlertUpdates.Add(entry);
+        await notifier.StageAsync(alert, OutboxKind.Updated, ct: ct);
         await db.SaveChangesAsync(ct);
-        await notifier.AlertUpdatedAsync(alert, everyone: true, ct);
+        notifier.Flush();
         return alert.ToDto();
     }
 }

@@ -3,6 +3,7 @@ using AlertHub.Evaluations;
 using AlertHub.Hotline;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Errors;
 using AlertHub.Infrastructure.Scheduling;
 using FluentValidation;
@@ -63,7 +64,7 @@ internal sealed class RaiseAlertHandler(
             throw new ForbiddenException("Een coördinator meldt alleen voor de eigen school.");
         }
 
-        var now = time.GetUtcNow();
+        var now = time.Now();
         var alert = new Alert
         {
             RegionId = school.RegionId,
@@ -107,6 +108,7 @@ internal sealed class RaiseAlertHandler(
             new ScheduledJob { Kind = JobKinds.SmsFallback, SubjectId = alert.Id, DueAt = now + alertOptions.Value.SmsFallbackAfter, CreatedAt = now },
             new ScheduledJob { Kind = JobKinds.Escalation, SubjectId = alert.Id, DueAt = now + alertOptions.Value.EscalateAfter, CreatedAt = now },
             new ScheduledJob { Kind = JobKinds.EvaluationDue, SubjectId = evaluation.Id, DueAt = evaluation.DueAt, CreatedAt = now });
+        await notifier.StageAsync(alert, OutboxKind.Raised, ct: ct);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -115,12 +117,13 @@ internal sealed class RaiseAlertHandler(
         {
             // A concurrent request with the same key won the race; answer with its alert.
             db.ChangeTracker.Clear();
+            notifier.Discard();
             var winner = await ExistingAsync(caller.Id, command.IdempotencyKey, ct)
                 ?? throw new ConflictException("De melding met deze sleutel kon niet worden gelezen.");
             return new RaiseAlertResult(winner.ToDto(), Created: false);
         }
 
-        await notifier.AlertRaisedAsync(alert, ct);
+        notifier.Flush();
         return new RaiseAlertResult(alert.ToDto(), Created: true);
     }
 

@@ -1,6 +1,8 @@
+using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Outbox;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 
@@ -25,7 +27,7 @@ internal sealed class ApplySmsStatusHandler(AlertHubDbContext db, AlertNotifier 
 
         message.Status = status.Value;
         message.ErrorCode = command.ErrorCode ?? message.ErrorCode;
-        message.UpdatedAt = time.GetUtcNow();
+        message.UpdatedAt = time.Now();
 
         var person = message.PersonId is { } pid ? await db.People.FirstOrDefaultAsync(p => p.Id == pid, ct) : null;
         if (person is not null && status is SmsStatus.Delivered)
@@ -38,7 +40,7 @@ internal sealed class ApplySmsStatusHandler(AlertHubDbContext db, AlertNotifier 
             person.LastSmsErrorCode = command.ErrorCode;
             if (person.SmsFailuresInARow >= FlagAfterFailures && person.PhoneFlaggedAt is null)
             {
-                person.PhoneFlaggedAt = time.GetUtcNow();
+                person.PhoneFlaggedAt = time.Now();
                 logger.LogWarning("Phone number of person {PersonId} flagged for the admin after {Failures} failed SMS (last error {ErrorCode})",
                     person.Id, person.SmsFailuresInARow, command.ErrorCode);
             }
@@ -59,11 +61,12 @@ internal sealed class ApplySmsStatusHandler(AlertHubDbContext db, AlertNotifier 
                 };
             }
         }
-        await db.SaveChangesAsync(ct);
         if (alert is not null)
         {
-            await notifier.AlertUpdatedAsync(alert, everyone: false, ct);
+            await notifier.StageAsync(alert, OutboxKind.Updated, everyone: false, ct: ct);
         }
+        await db.SaveChangesAsync(ct);
+        notifier.Flush();
         return true;
     }
 

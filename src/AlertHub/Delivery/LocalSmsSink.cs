@@ -1,3 +1,4 @@
+using AlertHub.Infrastructure;
 using System.Text.Json;
 using AlertHub.Client;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,7 @@ internal sealed class LocalSmsSink(IOptions<SmsOptions> options, IWebHostEnviron
     public async Task<SmsSendResult> SendAsync(string to, string body, CancellationToken ct)
     {
         var sid = "LOCAL" + Guid.NewGuid().ToString("N")[..16];
-        var line = JsonSerializer.Serialize(new { sid, to, body, at = time.GetUtcNow() }, AlertHubJson.Options);
+        var line = JsonSerializer.Serialize(new { sid, to, body, at = time.Now() }, AlertHubJson.Options);
         await Gate.WaitAsync(ct);
         try
         {

@@ -1,3 +1,4 @@
+using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Hotline;
@@ -33,7 +34,7 @@ internal sealed class SmsDispatcher(
     /// <returns>The status of this recipient's SMS after the call (NotSent means: try again later).</returns>
     public async Task<SmsStatus> SendAsync(Alert alert, Recipient recipient, Person person, string purpose, string body, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var now = time.Now();
         if (string.IsNullOrEmpty(person.Phone))
         {
             // Never skip a responder silently: the coordinator sees the SMS could not go out.
@@ -82,7 +83,7 @@ internal sealed class SmsDispatcher(
         message.Status = result.Status;
         message.ProviderSid = result.ProviderSid;
         message.ErrorCode = result.ErrorCode;
-        message.UpdatedAt = time.GetUtcNow();
+        message.UpdatedAt = time.Now();
         recipient.Delivery = result.Status switch
         {
             SmsStatus.Queued or SmsStatus.Sent => DeliveryState.SmsSent,

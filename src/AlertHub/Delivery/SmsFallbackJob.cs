@@ -1,5 +1,7 @@
+using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Scheduling;
 using Microsoft.EntityFrameworkCore;
 
@@ -42,7 +44,9 @@ internal sealed class SmsFallbackJob(AlertHubDbContext db, SmsDispatcher sms, Al
             var status = await sms.SendAsync(alert, recipient, people[recipient.PersonId], SmsPurposes.Fallback, body, ct);
             retry |= status == SmsStatus.NotSent;
         }
-        await notifier.AlertUpdatedAsync(alert, everyone: false, ct);
-        return retry && job.Attempts < MaxRounds ? time.GetUtcNow() + RetryAfter : null;
+        await notifier.StageAsync(alert, OutboxKind.Updated, everyone: false, ct: ct);
+        await db.SaveChangesAsync(ct);
+        notifier.Flush();
+        return retry && job.Attempts < MaxRounds ? time.Now() + RetryAfter : null;
     }
 }

@@ -1,7 +1,9 @@
+using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Delivery;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Scheduling;
 using AlertHub.People;
 using Microsoft.EntityFrameworkCore;
@@ -35,7 +37,7 @@ internal sealed class EscalationJob(AlertHubDbContext db, SmsDispatcher sms, Ale
             return null;
         }
 
-        var now = time.GetUtcNow();
+        var now = time.Now();
         var backupIds = await db.RosterEntries
             .Where(r => r.RegionId == alert.RegionId && r.IsBackup && r.From <= now && r.Until > now)
             .Select(r => r.PersonId)
@@ -71,10 +73,9 @@ internal sealed class EscalationJob(AlertHubDbContext db, SmsDispatcher sms, Ale
         };
         alert.Updates.Add(update);
         db.AlertUpdates.Add(update);
+        await notifier.StageAsync(alert, OutboxKind.Updated, newlyAdded: added.Select(a => a.Person.Id).ToList(), ct: ct);
         await db.SaveChangesAsync(ct);
-
-        await notifier.AlertRaisedToAsync(alert, added.Select(a => a.Person.Id));
-        await notifier.AlertUpdatedAsync(alert, everyone: true, ct);
+        notifier.Flush();
 
         if (alert.HotlineOpen)
         {

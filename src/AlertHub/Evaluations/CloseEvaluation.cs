@@ -1,3 +1,4 @@
+using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
@@ -38,7 +39,7 @@ internal sealed class CloseEvaluationHandler(AlertHubDbContext db, TimeProvider 
             throw new UnprocessableException("De evaluatie is nog niet compleet.", missing);
         }
 
-        var now = time.GetUtcNow();
+        var now = time.Now();
         evaluation.Status = EvaluationStatus.Closed;
         evaluation.ClosedAt = now;
         evaluation.ClosedById = caller.Id;

@@ -1,3 +1,4 @@
+using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Delivery;
@@ -33,7 +34,7 @@ internal sealed class EvaluationDueJob(
         {
             return null;
         }
-        var now = time.GetUtcNow();
+        var now = time.Now();
         if (evaluation.DueNotifiedAt is null)
         {
             evaluation.DueNotifiedAt = now;
@@ -97,7 +98,7 @@ internal sealed class EvaluationReminderJob(
         {
             return null;
         }
-        var now = time.GetUtcNow();
+        var now = time.Now();
         evaluation.RemindersSent++;
         await db.SaveChangesAsync(ct);
         var audience = await db.AudienceAsync(evaluation, ct);

@@ -1,3 +1,4 @@
+using AlertHub.Infrastructure;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -49,8 +50,8 @@ internal sealed class ExportEvaluationsHandler(AlertHubDbContext db, TimeProvide
                 throw new ForbiddenException("Alleen de regievoerder exporteert een periode.");
             }
             var zone = HotlineHours.For(hotline.Value, null).TimeZone;
-            var from = query.From ?? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime.AddDays(-28));
-            var until = query.Until ?? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+            var from = query.From ?? DateOnly.FromDateTime(time.Now().UtcDateTime.AddDays(-28));
+            var until = query.Until ?? DateOnly.FromDateTime(time.Now().UtcDateTime);
             if (until < from)
             {
                 throw Invalid.Field("until", "De einddatum ligt voor de begindatum.");
@@ -69,7 +70,7 @@ internal sealed class ExportEvaluationsHandler(AlertHubDbContext db, TimeProvide
         }
 
         var regionZone = HotlineHours.For(hotline.Value, await db.Regions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == caller.RegionId, ct)).TimeZone;
-        var markdown = Render(title, evaluations, includeNotes, regionZone, time.GetUtcNow());
+        var markdown = Render(title, evaluations, includeNotes, regionZone, time.Now());
         var name = query.EvaluationId is { } single ? $"evaluatie-{single:N}"[..19] : "evaluaties";
         return query.Format == "md"
             ? new ExportDocument(markdown, "text/markdown; charset=utf-8", name + ".md")

@@ -1,3 +1,4 @@
+using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
@@ -13,7 +14,7 @@ internal sealed class GetEvaluationHandler(AlertHubDbContext db, TimeProvider ti
     public async ValueTask<EvaluationDto> Handle(GetEvaluation query, CancellationToken ct)
     {
         var caller = await db.CallerAsync(query.CallerId, ct);
-        return (await db.EvaluationForAsync(query.EvaluationId, caller, ct)).ToDto(time.GetUtcNow());
+        return (await db.EvaluationForAsync(query.EvaluationId, caller, ct)).ToDto(time.Now());
     }
 }
 
@@ -30,7 +31,7 @@ internal sealed class ListEvaluationsHandler(AlertHubDbContext db, TimeProvider 
         {
             evaluations = evaluations.Where(e => e.Status == status);
         }
-        var now = time.GetUtcNow();
+        var now = time.Now();
         var list = await evaluations.OrderBy(e => e.DueAt).Take(500).WithDetails().ToListAsync(ct);
         return list.Select(e => e.ToDto(now)).OrderByDescending(e => e.Overdue).ThenBy(e => e.DueAt).ToList();
     }
@@ -45,7 +46,7 @@ internal sealed class ListOpenActionItemsHandler(AlertHubDbContext db, TimeProvi
     public async ValueTask<IReadOnlyList<OpenActionItemDto>> Handle(ListOpenActionItems query, CancellationToken ct)
     {
         var caller = await db.CallerAsync(query.CallerId, ct);
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var today = DateOnly.FromDateTime(time.Now().UtcDateTime);
         var evaluations = await db.Evaluations.AsNoTracking().VisibleTo(caller)
             .Where(e => e.Status != EvaluationStatus.Cancelled && e.ActionItems.Any(a => !a.Done))
             .Include(e => e.Alert).Include(e => e.ActionItems)

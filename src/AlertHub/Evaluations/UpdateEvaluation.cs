@@ -1,3 +1,4 @@
+using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
@@ -40,7 +41,7 @@ internal sealed class UpdateEvaluationHandler(AlertHubDbContext db, TimeProvider
         {
             throw new ConflictException("Deze evaluatie is gesloten en kan niet meer worden gewijzigd.");
         }
-        var now = time.GetUtcNow();
+        var now = time.Now();
         var answers = command.Answers;
 
         void Record(string field, string text)

@@ -5,6 +5,8 @@ using AlertHub.Hotline;
 using AlertHub.Infrastructure.Behaviors;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Outbox;
+using Microsoft.AspNetCore.DataProtection;
 using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -35,7 +37,20 @@ internal static class InfrastructureSetup
         services.AddOptions<DemoOptions>().Configure(o =>
             o.Enabled = builder.Configuration.GetValue<bool?>("Demo:Enabled") ?? builder.Environment.IsDevelopment());
 
-        services.AddDbContext<AlertHubDbContext>(options => UseDatabase(options, builder));
+        if (IsPostgres(builder))
+        {
+            services.AddDbContext<AlertHubDbContext, PostgresAlertHubDbContext>(options => UseDatabase(options, builder));
+        }
+        else
+        {
+            services.AddDbContext<AlertHubDbContext>(options => UseDatabase(options, builder));
+        }
+        // Keys in the database: a token issued by one node is accepted by every other node.
+        services.AddDataProtection().SetApplicationName("AlertHub").PersistKeysToDbContext<AlertHubDbContext>();
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FaultOptions>().BindConfiguration(FaultOptions.SectionName);
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
 
         services.AddMediator((MediatorOptions options) =>
         {
@@ -77,13 +92,21 @@ internal static class InfrastructureSetup
     private static void AddOptions<T>(IServiceCollection services, string section) where T : class =>
         services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
 
+    private static bool IsPostgres(WebApplicationBuilder builder) =>
+        string.Equals(builder.Configuration["Database:Provider"], "Postgres", StringComparison.OrdinalIgnoreCase);
+
     private static void UseDatabase(DbContextOptionsBuilder options, WebApplicationBuilder builder)
     {
-        var provider = builder.Configuration["Database:Provider"] ?? "Sqlite";
         var connectionString = builder.Configuration.GetConnectionString("AlertHub");
-        if (!string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        if (IsPostgres(builder))
         {
-            throw new InvalidOperationException($"Database provider '{provider}' is not available in this build; use Sqlite.");
+            if (string.IsNullOrEmpty(connectionString))
+            {
+                throw new InvalidOperationException("Database:Provider=Postgres needs ConnectionStrings:AlertHub.");
+            }
+            // No retrying execution strategy: it refuses the explicit transactions the import and accounts use.
+            options.UseNpgsql(connectionString);
+            return;
         }
         if (string.IsNullOrEmpty(connectionString))
         {

@@ -1,3 +1,4 @@
+using AlertHub.Infrastructure;
 using AlertHub.Accounts;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
@@ -12,7 +13,7 @@ internal static class DemoNetwork
 
     public static async Task SeedAsync(AlertHubDbContext db, UserManager<AppUser> users, TimeProvider time, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var now = time.Now();
         db.Regions.AddRange(
             new Region { Id = "zaanstreek", Name = "Zaanstreek" },
             new Region { Id = "haaglanden", Name = "Haaglanden" });

@@ -1,3 +1,4 @@
+using AlertHub.Infrastructure;
 using System.Text.Json.Serialization;
 using AlertHub.Accounts;
 using AlertHub.Client;
@@ -89,7 +90,7 @@ internal sealed class UpdatePersonHandler(AlertHubDbContext db, UserManager<AppU
     // silently stop working; the admin has to move or remove it first.
     private async Task EnsureNothingLeftInOldRegionAsync(Guid personId, string? regionId, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var now = time.Now();
         var onRoster = await db.RosterEntries.AnyAsync(r => r.PersonId == personId && r.Until > now && r.RegionId != regionId, ct);
         var contactOf = await db.SchoolContacts.Where(c => c.PersonId == personId)
             .Join(db.Schools, c => c.SchoolId, s => s.Id, (c, s) => s)

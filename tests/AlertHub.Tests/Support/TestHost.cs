@@ -118,7 +118,18 @@ public sealed class TestHost : IAsyncDisposable
             builder.UseEnvironment("Testing");
             builder.UseSetting("urls", "http://127.0.0.1:0");
             builder.UseSetting("Demo:Enabled", "true");
-            builder.UseSetting("ConnectionStrings:AlertHub", $"Data Source={Path.Combine(dataDirectory, "alerthub.db")};Default Timeout=30");
+            if (PostgresServer.Requested)
+            {
+                // The same directory means the same database, so restart and two-node tests work alike.
+                var name = "alerthub_" + Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(
+                    System.Text.Encoding.UTF8.GetBytes(dataDirectory)))[..16].ToLowerInvariant();
+                builder.UseSetting("Database:Provider", "Postgres");
+                builder.UseSetting("ConnectionStrings:AlertHub", PostgresServer.Instance.Database(name));
+            }
+            else
+            {
+                builder.UseSetting("ConnectionStrings:AlertHub", $"Data Source={Path.Combine(dataDirectory, "alerthub.db")};Default Timeout=30");
+            }
             builder.UseSetting("Sms:OutboxPath", Path.Combine(dataDirectory, "sms-outbox.jsonl"));
             foreach (var (key, value) in settings)
             {

@@ -5,14 +5,23 @@ using AlertHub.Delivery;
 using AlertHub.Evaluations;
 using AlertHub.Infrastructure.Scheduling;
 using AlertHub.People;
+using AlertHub.Infrastructure.Outbox;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace AlertHub.Infrastructure.Data;
 
-internal sealed class AlertHubDbContext(DbContextOptions<AlertHubDbContext> options) : IdentityDbContext<AppUser>(options)
+/// <summary>
+/// The one model. SQLite (the embedded default) uses this type and its migrations in
+/// Migrations/Sqlite; PostgreSQL uses <see cref="PostgresAlertHubDbContext"/> with Migrations/Postgres,
+/// because each provider needs its own migrations.
+/// </summary>
+internal class AlertHubDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<Region> Regions => Set<Region>();
     public DbSet<School> Schools => Set<School>();
     public DbSet<Organisation> Organisations => Set<Organisation>();
@@ -48,6 +57,17 @@ internal sealed class AlertHubDbContext(DbContextOptions<AlertHubDbContext> opti
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(AlertHubDbContext).Assembly);
 
+        if (Database.IsNpgsql())
+        {
+            // timestamptz only takes UTC; an offset given by an admin (roster +01:00) is normalised.
+            foreach (var property in builder.Model.GetEntityTypes().SelectMany(t => t.GetProperties()))
+            {
+                if (property.ClrType == typeof(DateTimeOffset) || property.ClrType == typeof(DateTimeOffset?))
+                {
+                    property.SetValueConverter(UtcConverter);
+                }
+            }
+        }
         if (Database.IsSqlite())
         {
             // SQLite cannot compare or order DateTimeOffset values; UTC ticks keep both correct.
@@ -61,6 +81,28 @@ internal sealed class AlertHubDbContext(DbContextOptions<AlertHubDbContext> opti
         }
     }
 
+    private static readonly ValueConverter<DateTimeOffset, DateTimeOffset> UtcConverter =
+        new(v => v.ToUniversalTime(), v => v);
+
     private static readonly ValueConverter<DateTimeOffset, long> UtcTicksConverter =
         new(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+}
+
+internal sealed class PostgresAlertHubDbContext(DbContextOptions<PostgresAlertHubDbContext> options) : AlertHubDbContext(options);
+
+/// <summary>Lets `dotnet ef migrations add … --context PostgresAlertHubDbContext` build the model without a server.</summary>
+internal sealed class PostgresDesignTimeFactory : Microsoft.EntityFrameworkCore.Design.IDesignTimeDbContextFactory<PostgresAlertHubDbContext>
+{
+    public PostgresAlertHubDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresAlertHubDbContext>().UseNpgsql("Host=127.0.0.1;Database=alerthub_design").Options);
+}
+
+/// <summary>
+/// The SQLite counterpart of <see cref="PostgresDesignTimeFactory"/>: with a factory for each context
+/// type, `dotnet ef` never mistakes one provider's context for the other's.
+/// </summary>
+internal sealed class SqliteDesignTimeFactory : Microsoft.EntityFrameworkCore.Design.IDesignTimeDbContextFactory<AlertHubDbContext>
+{
+    public AlertHubDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<AlertHubDbContext>().UseSqlite("Data Source=alerthub-design.db").Options);
 }

@@ -17,6 +17,7 @@ internal static class DatabaseInitializer
         var db = services.GetRequiredService<AlertHubDbContext>();
         var logger = services.GetRequiredService<ILogger<AlertHubDbContext>>();
 
+        // EF Core takes a database-wide migration lock, so nodes starting together migrate once.
         await db.Database.MigrateAsync(ct);
         if (db.Database.IsSqlite())
         {
@@ -27,17 +28,32 @@ internal static class DatabaseInitializer
         var roles = services.GetRequiredService<RoleManager<IdentityRole>>();
         foreach (var role in Enum.GetNames<PersonRole>())
         {
-            if (!await roles.RoleExistsAsync(role))
+            try
             {
-                await roles.CreateAsync(new IdentityRole(role));
+                if (!await roles.RoleExistsAsync(role))
+                {
+                    await roles.CreateAsync(new IdentityRole(role));
+                }
+            }
+            catch (DbUpdateException e) when (e.IsUniqueViolation())
+            {
+                logger.LogInformation("Role {Role} was created by another node", role);
             }
         }
 
         if (services.GetRequiredService<IOptions<DemoOptions>>().Value.Enabled && !await db.Regions.AnyAsync(ct))
         {
             logger.LogInformation("Loading the demo network into the empty database");
-            await DemoNetwork.SeedAsync(db, services.GetRequiredService<UserManager<AppUser>>(),
-                services.GetRequiredService<TimeProvider>(), ct);
+            try
+            {
+                await DemoNetwork.SeedAsync(db, services.GetRequiredService<UserManager<AppUser>>(),
+                    services.GetRequiredService<TimeProvider>(), ct);
+            }
+            catch (DbUpdateException e) when (e.IsUniqueViolation())
+            {
+                // Two nodes started on one empty database at once: the other one loaded it.
+                logger.LogInformation("Another node loaded the demo network first");
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using AlertHub.Infrastructure;
 using System.ComponentModel.DataAnnotations;
 using AlertHub.Infrastructure.Data;
 using Microsoft.EntityFrameworkCore;
@@ -65,7 +66,7 @@ internal sealed class JobWorker(
     /// <returns>How many due jobs were found.</returns>
     internal async Task<int> RunDueJobsAsync(CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var now = time.Now();
         List<Guid> due;
         await using (var scope = scopes.CreateAsyncScope())
         {
@@ -89,7 +90,7 @@ internal sealed class JobWorker(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
         var settings = options.Value;
-        var now = time.GetUtcNow();
+        var now = time.Now();
         var leaseUntil = now + settings.Lease;
         var claimed = await db.ScheduledJobs
             .Where(j => j.Id == id && j.CompletedAt == null && (j.ClaimedUntil == null || j.ClaimedUntil < now))
@@ -117,13 +118,13 @@ internal sealed class JobWorker(
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             error = e.GetType().Name;
-            again = job.Attempts >= settings.MaxAttempts ? null : time.GetUtcNow() + Backoff(job.Attempts);
+            again = job.Attempts >= settings.MaxAttempts ? null : time.Now() + Backoff(job.Attempts);
             logger.LogError(e, "Job {JobId} ({Kind}) failed on attempt {Attempt}", job.Id, job.Kind, job.Attempts);
         }
 
         await using var finish = scopes.CreateAsyncScope();
         var finishDb = finish.ServiceProvider.GetRequiredService<AlertHubDbContext>();
-        var completedAt = again is null ? time.GetUtcNow() : (DateTimeOffset?)null;
+        var completedAt = again is null ? time.Now() : (DateTimeOffset?)null;
         var nextDue = again ?? job.DueAt;
         await finishDb.ScheduledJobs
             .Where(j => j.Id == id && j.ClaimedBy == settings.NodeName)

@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+
+namespace AlertHub.Infrastructure;
+
+internal sealed class RedisOptions
+{
+    public const string SectionName = "Redis";
+
+    /// <summary>StackExchange.Redis configuration string; empty = a single node without backplane.</summary>
+    public string? Configuration { get; set; }
+
+    public string ChannelPrefix { get; set; } = "alerthub";
+}
+
+internal static class RedisSetup
+{
+    /// <summary>
+    /// With Redis configured, SignalR messages go through its pub/sub so a push from any node reaches
+    /// clients on every node. AbortOnConnectFail=false: a node starts (and keeps raising alerts) while
+    /// Redis is down; the outbox relays the pushes once it is back.
+    /// </summary>
+    public static WebApplicationBuilder AddRedisBackplane(this WebApplicationBuilder builder, ISignalRServerBuilder signalR)
+    {
+        var options = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
+        if (string.IsNullOrWhiteSpace(options.Configuration))
+        {
+            return builder;
+        }
+        signalR.AddStackExchangeRedis(options.Configuration, redis =>
+        {
+            redis.Configuration.ChannelPrefix = RedisChannel.Literal(options.ChannelPrefix);
+            redis.Configuration.AbortOnConnectFail = false;
+            redis.Configuration.ConnectTimeout = 2000;
+            redis.Configuration.SyncTimeout = 2000;
+            redis.Configuration.AsyncTimeout = 2000;
+        });
+        builder.Services.AddSingleton(new RedisProbe(options.Configuration));
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+        return builder;
+    }
+}
+
+/// <summary>A separate, lazily connected multiplexer only for the readiness check.</summary>
+internal sealed class RedisProbe(string configuration) : IDisposable
+{
+    private readonly Lazy<ConnectionMultiplexer> _connection = new(() =>
+    {
+        var options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 1000;
+        options.AsyncTimeout = 1000;
+        return ConnectionMultiplexer.Connect(options);
+    });
+
+    public async Task<TimeSpan> PingAsync() => await _connection.Value.GetDatabase().PingAsync();
+
+    public void Dispose()
+    {
+        if (_connection.IsValueCreated)
+        {
+            _connection.Value.Dispose();
+        }
+    }
+}
+
+internal sealed class RedisHealthCheck(RedisProbe probe) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await probe.PingAsync();
+            return HealthCheckResult.Healthy();
+        }
+        catch (RedisException e)
+        {
+            return HealthCheckResult.Unhealthy($"Redis is niet bereikbaar ({e.GetType().Name}): pushes wachten in de outbox.");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+// How an alert reads, shared by the coordinator's and the partner's screens.
+import { t, formatTime, formatDateTime } from './i18n.js';
+import { h } from './ui.js';
+
+export function statusText(alert) {
+  return t(`alert.${alert.status}`);
+}
+
+export function alertHeader(alert) {
+  return h('header.alert-head', {},
+    h('div.alert-title', {},
+      h('h2', {}, `${t(`kind.${alert.kind}`)} — ${alert.schoolName}`),
+      h(`span.badge.status-${alert.status}`, { dataset: { testid: 'alert-status' } }, statusText(alert))),
+    h('p.muted', {}, t('alert.raisedAt', { time: formatTime(alert.raisedAt), name: alert.raisedBy })),
+    alert.note ? h('p.note', {}, alert.note) : null,
+    alert.outcome ? h('p.note', {}, t('alert.outcomeLabel', { outcome: alert.outcome })) : null);
+}
+
+/** R4: outside hotline hours the screen says so plainly and points to 112. */
+export function hotlineNotice(alert) {
+  if (alert.hotlineOpen) {
+    return null;
+  }
+  return h('section.hotline-closed', { role: 'alert', dataset: { testid: 'hotline-closed' } },
+    h('h3', {}, t('alert.hotlineClosed')),
+    alert.notice ? h('p', {}, alert.notice) : null,
+    h('a.button.danger.big', { href: 'tel:112' }, t('alert.call112')));
+}
+
+export function recipientList(alert) {
+  if (!alert.recipients?.length) {
+    return h('p.muted', {}, t('alert.noRecipients'));
+  }
+  return h('ul.recipients', { dataset: { testid: 'recipients' } },
+    alert.recipients.map((r) => h('li.recipient', { dataset: { person: r.personId } },
+      h('div.who', {},
+        h('strong', {}, r.name),
+        h('span.muted', {}, [r.organisation, r.discipline ? t(`discipline.${r.discipline}`) : null].filter(Boolean).join(' · '))),
+      h('div.state', {},
+        h(`span.badge.delivery-${r.delivery}`, {}, t(`delivery.${r.delivery}`)),
+        r.response
+          ? h(`span.badge.response.response-${r.response}`, { dataset: { testid: 'response' } },
+            t('alert.answeredAt', { answer: t(`response.${r.response}`), time: formatTime(r.respondedAt) }))
+          : h('span.muted.small', {}, t('response.none'))))));
+}
+
+/** Updates and answers in time order: what happened, by whom, when. */
+export function timeline(alert) {
+  const entries = [
+    { at: alert.raisedAt, text: `${t(`kind.${alert.kind}`)} — ${alert.raisedBy}` },
+    ...(alert.updates || []).map((u) => ({ at: u.at, text: `${u.by}: ${u.text}` })),
+    ...(alert.recipients || []).filter((r) => r.response)
+      .map((r) => ({ at: r.respondedAt, text: `${r.name}: ${t(`response.${r.response}`)}` })),
+  ];
+  if (alert.closedAt) {
+    entries.push({ at: alert.closedAt, text: statusText(alert) });
+  }
+  entries.sort((a, b) => new Date(a.at) - new Date(b.at));
+  return h('ol.timeline', { dataset: { testid: 'timeline' } },
+    entries.map((e) => h('li', {}, h('time', { dateTime: e.at }, formatDateTime(e.at)), ' ', e.text)));
+}

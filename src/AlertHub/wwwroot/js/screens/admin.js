@@ -1,0 +1,202 @@
+// Admin (functioneel beheer): directory pages and the CSV/JSON import with per-line errors.
+import { api, ApiError } from '../api.js';
+import { t, formatDateTime } from '../i18n.js';
+import { h, mount, message } from '../ui.js';
+
+const ROLES = ['coordinator', 'partner', 'team_lead', 'admin'];
+const DISCIPLINES = ['police', 'youth_work', 'enforcement', 'youth_ambassador', 'compulsory_education',
+  'school_social_work', 'youth_care', 'municipality', 'school'];
+
+// Columns shown and fields edited per page; `create` fields are only sent when adding.
+const PAGES = {
+  regions: {
+    title: 'admin.regions', path: 'regions', key: 'id',
+    columns: ['id', 'name'],
+    fields: [{ name: 'id', create: true }, { name: 'name' }, { name: 'hotlineOpens', type: 'time' }, { name: 'hotlineCloses', type: 'time' }, { name: 'timeZone' }],
+  },
+  hotline: {
+    title: 'admin.hotline', path: 'regions', key: 'id', noCreate: true,
+    columns: ['name', 'hotlineOpens', 'hotlineCloses', 'timeZone'],
+    fields: [{ name: 'name' }, { name: 'hotlineOpens', type: 'time' }, { name: 'hotlineCloses', type: 'time' }, { name: 'timeZone' }],
+  },
+  schools: {
+    title: 'admin.schools', path: 'schools', key: 'id',
+    columns: ['id', 'name', 'regionId'],
+    fields: [{ name: 'id', create: true }, { name: 'name' }, { name: 'regionId' }, { name: 'contactIds', type: 'list' }],
+  },
+  organisations: {
+    title: 'admin.organisations', path: 'organisations', key: 'id',
+    columns: ['id', 'name', 'regionId'],
+    fields: [{ name: 'id', create: true }, { name: 'name' }, { name: 'regionId' }],
+  },
+  people: {
+    title: 'admin.people', path: 'people', key: 'id',
+    columns: ['name', 'role', 'discipline', 'phone', 'regionId', 'schoolId', 'active'],
+    fields: [{ name: 'name' }, { name: 'email', type: 'email' }, { name: 'role', options: ROLES }, { name: 'discipline', options: DISCIPLINES },
+      { name: 'phone', type: 'tel' }, { name: 'organisationId' }, { name: 'regionId' }, { name: 'schoolId' }, { name: 'active', type: 'checkbox' }],
+  },
+  roster: {
+    title: 'admin.rosters', path: 'roster', key: 'id',
+    columns: ['personName', 'regionId', 'from', 'until', 'isBackup'],
+    fields: [{ name: 'regionId' }, { name: 'personId' }, { name: 'from', type: 'datetime-local' }, { name: 'until', type: 'datetime-local' },
+      { name: 'isBackup', type: 'checkbox' }],
+  },
+};
+
+function problemView(e, heading) {
+  if (!(e instanceof ApiError)) {
+    return message(t('app.error'), 'error');
+  }
+  const errors = Object.entries(e.problem.errors || {});
+  return h('div', { role: 'alert', dataset: { testid: 'problem' } },
+    message(errors.length && heading ? heading : (e.problem.detail || e.problem.title || t('app.error')), 'error'),
+    errors.length
+      ? h('ul.errors', {}, errors.map(([key, texts]) => h('li', {}, h('strong', {}, lineLabel(key)), ': ', [texts].flat().join(' '))))
+      : null);
+}
+
+function lineLabel(key) {
+  const match = /^line (\d+)$/.exec(key);
+  return match ? t('admin.line', { line: match[1] }) : key;
+}
+
+export function adminScreen(root, { params }) {
+  const pageName = PAGES[params[0]] ? params[0] : 'regions';
+  const page = PAGES[pageName];
+  const tabs = h('nav.tabs', {}, Object.entries(PAGES).map(([name, p]) =>
+    h(`a${name === pageName ? '.active' : ''}`, { href: `#/beheer/${name}` }, t(p.title))));
+  const table = h('div.table-wrap');
+  const editor = h('div');
+
+  function display(row, column) {
+    const value = row[column];
+    if (typeof value === 'boolean') {
+      return value ? '✓' : '—';
+    }
+    if (column === 'from' || column === 'until') {
+      return formatDateTime(value);
+    }
+    if (column === 'role') {
+      return t(`role.${value}`);
+    }
+    if (column === 'discipline') {
+      return value ? t(`discipline.${value}`) : '';
+    }
+    return value ?? '';
+  }
+
+  async function load() {
+    try {
+      const rows = await api('GET', `/api/admin/${page.path}`);
+      mount(table, h('table', {},
+        h('thead', {}, h('tr', {}, page.columns.map((c) => h('th', {}, t(`field.${c}`))), h('th'))),
+        h('tbody', {}, rows.map((row) => h('tr', {},
+          page.columns.map((c) => h('td', {}, display(row, c))),
+          h('td', {}, h('button.secondary', { type: 'button', onclick: () => edit(row) }, t('admin.edit'))))))));
+    } catch (e) {
+      mount(table, e instanceof ApiError && e.status === 404 ? message(t('admin.unavailable'), 'warning') : problemView(e));
+    }
+  }
+
+  function control(field, value) {
+    if (field.options) {
+      return h('select', { name: field.name }, h('option', { value: '' }, '—'),
+        field.options.map((o) => h('option', { value: o, selected: o === value }, t(`${field.name}.${o}`))));
+    }
+    if (field.type === 'checkbox') {
+      return h('input', { type: 'checkbox', name: field.name, checked: value ?? true });
+    }
+    if (field.type === 'datetime-local' && value) {
+      const d = new Date(value);
+      value = new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    }
+    if (field.type === 'list') {
+      value = (value || []).join(', ');
+    }
+    return h('input', { type: field.type && field.type !== 'list' ? field.type : 'text', name: field.name, value: value ?? '' });
+  }
+
+  function edit(row) {
+    const isNew = !row;
+    const fields = page.fields.filter((f) => !(f.create && !isNew));
+    const status = h('div');
+    const form = h('form.panel', {},
+      h('h3', {}, isNew ? t('admin.new') : `${t('admin.edit')}: ${row.name || row.personName || row.id}`),
+      fields.map((f) => h(f.type === 'checkbox' ? 'label.check' : 'label', {}, h('span', {}, t(`field.${f.name}`)), control(f, row?.[f.name]))),
+      h('button.big', { type: 'submit' }, t('app.save')),
+      status);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const body = {};
+      for (const f of fields) {
+        const el = form.elements[f.name];
+        if (f.type === 'checkbox') {
+          body[f.name] = el.checked;
+        } else if (f.type === 'list') {
+          body[f.name] = el.value.split(',').map((s) => s.trim()).filter(Boolean);
+        } else if (f.type === 'datetime-local') {
+          body[f.name] = el.value ? new Date(el.value).toISOString() : null;
+        } else {
+          body[f.name] = el.value.trim() || null;
+        }
+      }
+      try {
+        await api(isNew ? 'POST' : 'PUT', isNew ? `/api/admin/${page.path}` : `/api/admin/${page.path}/${row[page.key]}`, { body });
+        mount(editor);
+        load();
+      } catch (e) {
+        mount(status, problemView(e));
+      }
+    });
+    mount(editor, form);
+    form.scrollIntoView?.({ behavior: 'smooth' });
+  }
+
+  mount(root,
+    h('h2', {}, t('admin.heading')),
+    tabs,
+    page.noCreate ? null : h('button.secondary', { type: 'button', onclick: () => edit(null) }, t('admin.new')),
+    editor,
+    table);
+  load();
+}
+
+export function importScreen(root) {
+  const kinds = ['people', 'schools', 'organisations', 'regions', 'roster'];
+  const kind = h('select', { name: 'kind' }, h('option', { value: 'json' }, 'JSON'), kinds.map((k) => h('option', { value: k }, `CSV: ${t(`admin.${k === 'roster' ? 'rosters' : k}`)}`)));
+  const text = h('textarea', { name: 'data', rows: 10, spellcheck: false });
+  const file = h('input', { type: 'file', accept: '.csv,.json,text/csv,application/json' });
+  const status = h('div', { dataset: { testid: 'import-result' } });
+  file.addEventListener('change', async () => {
+    const chosen = file.files[0];
+    if (chosen) {
+      text.value = await chosen.text();
+      if (chosen.name.endsWith('.json')) {
+        kind.value = 'json';
+      }
+    }
+  });
+  const form = h('form.panel', {},
+    h('h2', {}, t('admin.import')),
+    h('label', {}, h('span', {}, t('admin.importKind')), kind),
+    h('label', {}, h('span', {}, t('admin.importText')), text),
+    h('label', {}, h('span', {}, t('admin.importFile')), file),
+    h('button.big', { type: 'submit' }, t('admin.importSubmit')),
+    status);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    mount(status);
+    const json = kind.value === 'json';
+    try {
+      const result = await api('POST', json ? '/api/admin/import' : `/api/admin/import?kind=${kind.value}`, {
+        body: text.value,
+        headers: { 'Content-Type': json ? 'application/json' : 'text/csv; charset=utf-8' },
+      });
+      const count = Object.values(result || {}).reduce((sum, n) => sum + (typeof n === 'number' ? n : 0), 0);
+      mount(status, message(t('admin.importOk', { count }), 'success'));
+    } catch (e) {
+      mount(status, problemView(e, t('admin.importFailed')));
+    }
+  });
+  mount(root, form);
+}

@@ -1,0 +1,236 @@
+// Coordinator (and team lead): the one-tap alert, the undo window, and the live follow-up.
+import { api, ApiError, newId } from '../api.js';
+import { t, formatTime } from '../i18n.js';
+import { h, mount, message } from '../ui.js';
+import { LiveAlerts } from '../live.js';
+import { alertHeader, hotlineNotice, recipientList, timeline } from '../alertView.js';
+
+const UNDO_SECONDS = 10;
+const KINDS = ['threat', 'weapon', 'fight', 'group_moving', 'other'];
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function coordinatorScreen(root, { me, params, go, setConnection }) {
+  const canRaise = me.role === 'coordinator';
+  const alerts = new Map();
+  let current = params[0] || null;
+  let pendingKey = null;
+  let undoTimer = null;
+  let liveView = null;
+  let formsView = null;
+
+  const live = new LiveAlerts({
+    onAlert: (_, alert) => {
+      alerts.set(alert.id, alert);
+      render();
+    },
+    onState: setConnection,
+  });
+
+  function render() {
+    if (current) {
+      const alert = alerts.get(current);
+      if (alert && liveView) {
+        renderLive(alert);
+        return;
+      }
+      if (alert) {
+        renderAlert(alert);
+      }
+      return;
+    }
+    renderHome();
+  }
+
+  function renderHome() {
+    liveView = null;
+    const open = [...alerts.values()].filter((a) => a.status === 'open').sort((a, b) => b.sequence - a.sequence);
+    mount(root,
+      canRaise ? h('section.raise', {},
+        h('button.raise-button', { type: 'button', onclick: () => raise(), dataset: { testid: 'raise' } }, t('alert.raise')),
+        h('p.muted', {}, t('alert.raiseHint')),
+        h('div', { id: 'raise-status' })) : null,
+      h('section', {},
+        h('h2', {}, t('alert.openAlerts')),
+        open.length
+          ? h('ul.cards', {}, open.map((a) => h('li', {},
+            h('a.card', { href: `#/melding/${a.id}` },
+              h('strong', {}, `${t(`kind.${a.kind}`)} — ${a.schoolName}`),
+              h('span.muted', {}, ` ${formatTime(a.raisedAt)}`)))))
+          : h('p.muted', {}, t('app.none'))));
+  }
+
+  // R1: one tap, one alert. A fresh key per tap, the same key for every retry of that tap.
+  async function raise() {
+    pendingKey ??= newId();
+    const status = root.querySelector('#raise-status');
+    const button = root.querySelector('[data-testid=raise]');
+    button.disabled = true;
+    mount(status, message(t('alert.raising')));
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      try {
+        const alert = await api('POST', '/api/alerts', { headers: { 'Idempotency-Key': pendingKey } });
+        pendingKey = null;
+        alerts.set(alert.id, alert);
+        live.seen(alert);
+        current = alert.id;
+        history.replaceState(null, '', `#/melding/${alert.id}`);
+        renderAlert(alert, { undo: true });
+        return;
+      } catch (e) {
+        if (e instanceof ApiError && e.status < 500) {
+          pendingKey = null;
+          mount(status, message(e.problem.detail || e.problem.title || t('alert.raiseFailed'), 'error'));
+          button.disabled = false;
+          return;
+        }
+        mount(status, message(t('alert.retrying', { attempt }), 'warning'));
+        await sleep(700 * attempt);
+      }
+    }
+    mount(status, message(t('alert.raiseFailed'), 'error'),
+      h('button.big', { type: 'button', onclick: () => raise() }, t('alert.retry')));
+    button.disabled = false;
+  }
+
+  function renderAlert(alert, { undo = false } = {}) {
+    liveView = h('div', { dataset: { testid: 'alert-live' } });
+    formsView = h('div.forms');
+    const undoView = undo && alert.status === 'open' ? undoPanel(alert) : null;
+    mount(root,
+      h('p', {}, h('a', { href: '#/melden' }, `← ${t('app.back')}`)),
+      h('section.alert-view', {}, undoView, liveView, formsView));
+    renderLive(alert);
+  }
+
+  function renderLive(alert) {
+    mount(liveView,
+      alertHeader(alert),
+      hotlineNotice(alert),
+      h('h3', {}, t('alert.recipients')),
+      recipientList(alert),
+      h('h3', {}, t('alert.timeline')),
+      timeline(alert));
+    if (alert.status !== 'open') {
+      clearInterval(undoTimer);
+      root.querySelector('.undo')?.remove();
+      formsView.replaceChildren();
+    } else if (!formsView.childElementCount) {
+      mount(formsView, detailsForm(alert), updateForm(alert), resolveForm(alert));
+    }
+  }
+
+  function undoPanel(alert) {
+    let left = UNDO_SECONDS;
+    const button = h('button.big.secondary', { type: 'button', dataset: { testid: 'undo' } }, t('alert.undo', { seconds: left }));
+    const panel = h('section.undo', { role: 'status' }, h('p', {}, t('alert.sent')), button);
+    clearInterval(undoTimer);
+    undoTimer = setInterval(() => {
+      left -= 1;
+      if (left <= 0) {
+        clearInterval(undoTimer);
+        panel.remove();
+      } else {
+        button.textContent = t('alert.undo', { seconds: left });
+      }
+    }, 1000);
+    button.addEventListener('click', async () => {
+      clearInterval(undoTimer);
+      button.disabled = true;
+      const cancelled = await api('POST', `/api/alerts/${alert.id}/cancel`);
+      alerts.set(cancelled.id, cancelled);
+      panel.remove();
+      renderLive(cancelled);
+    });
+    return panel;
+  }
+
+  function detailsForm(alert) {
+    const kind = h('select', { name: 'kind' }, KINDS.map((k) => h('option', { value: k, selected: k === alert.kind }, t(`kind.${k}`))));
+    const note = h('textarea', { name: 'note', rows: 2, maxLength: 500, placeholder: t('alert.notePlaceholder') });
+    return form(t('alert.details'), [label(t('alert.kind'), kind), label(t('alert.note'), note)], t('alert.addDetails'), async () => {
+      const parts = [];
+      if (kind.value !== alert.kind) {
+        parts.push(t('alert.kindUpdate', { kind: t(`kind.${kind.value}`) }));
+      }
+      if (note.value.trim()) {
+        parts.push(note.value.trim());
+      }
+      if (parts.length) {
+        await post(alert, 'updates', { text: parts.join(' — ') });
+        note.value = '';
+      }
+    });
+  }
+
+  function updateForm(alert) {
+    const text = h('textarea', { name: 'update', rows: 2, maxLength: 500, placeholder: t('alert.updatePlaceholder') });
+    return form(t('alert.update'), [text], t('alert.postUpdate'), async () => {
+      if (text.value.trim()) {
+        await post(alert, 'updates', { text: text.value.trim() });
+        text.value = '';
+      }
+    });
+  }
+
+  function resolveForm(alert) {
+    const outcome = h('textarea', { name: 'outcome', rows: 2, maxLength: 500, placeholder: t('alert.outcomePlaceholder') });
+    return form(t('alert.resolveHeading'), [label(t('alert.outcome'), outcome)], t('alert.resolve'), async () => {
+      await post(alert, 'resolve', { outcome: outcome.value.trim() || null });
+    });
+  }
+
+  async function post(alert, action, body) {
+    const updated = await api('POST', `/api/alerts/${alert.id}/${action}`, { body });
+    alerts.set(updated.id, updated);
+    renderLive(updated);
+  }
+
+  function form(title, fields, submitText, onSubmit) {
+    const status = h('div');
+    const el = h('form.panel', {}, h('h3', {}, title), fields, h('button.big', { type: 'submit' }, submitText), status);
+    el.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const button = el.querySelector('button[type=submit]');
+      button.disabled = true;
+      status.replaceChildren();
+      try {
+        await onSubmit();
+      } catch (e) {
+        mount(status, message(e.problem?.detail || e.problem?.title || t('app.error'), 'error'));
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return el;
+  }
+
+  function label(text, control) {
+    return h('label', {}, h('span', {}, text), control);
+  }
+
+  (async () => {
+    try {
+      for (const alert of await api('GET', '/api/alerts?status=open')) {
+        alerts.set(alert.id, alert);
+        live.seen(alert);
+      }
+      if (current && !alerts.has(current)) {
+        const alert = await api('GET', `/api/alerts/${current}`);
+        alerts.set(alert.id, alert);
+      }
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        go('#/melden');
+        return;
+      }
+    }
+    render();
+    live.start();
+  })();
+  render();
+
+  return () => {
+    clearInterval(undoTimer);
+    live.stop();
+  };
+}

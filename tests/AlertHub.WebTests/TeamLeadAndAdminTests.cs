@@ -1,0 +1,159 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using AlertHub.WebTests.Support;
+using Microsoft.Playwright;
+
+namespace AlertHub.WebTests;
+
+[Collection(BrowserCollection.Name)]
+public sealed class TeamLeadAndAdminTests(BrowserFixture browser) : IAsyncLifetime
+{
+    private TestHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await TestHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private async Task<string> RaiseAsync(HttpClient coordinator)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/alerts") { Headers = { { "Idempotency-Key", Guid.NewGuid().ToString() } } };
+        var response = await coordinator.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task TeamLead_IncompleteCloseShowsWhatIsMissing_ThenFillsInAndCloses()
+    {
+        using var coordinator = await _host.ApiAsync(TestHost.Coordinator);
+        await RaiseAsync(coordinator);
+        var page = await browser.NewPhoneAsync(_host);
+        await page.SignInAsync(TestHost.TeamLead);
+
+        await page.GotoAsync("/#/evaluaties");
+        await page.ClickAsync("[data-testid=evaluations] a.card");
+        await page.ClickAsync("[data-testid=close-evaluation]");
+        var missing = page.Locator("[data-testid=missing] li");
+        await Assertions.Expect(missing).ToHaveCountAsync(3);
+        await Assertions.Expect(missing.First).ToContainTextAsync("Wat ging er goed?");
+        await page.ScreenshotAsync("teamlead-evaluation-incomplete");
+
+        await page.FillAsync("textarea[name=wentWell]", "Politie en jongerenwerk waren binnen tien minuten ter plaatse.");
+        await page.FillAsync("textarea[name=wentWrong]", "De sms kwam bij één partner pas laat aan.");
+        await page.FillAsync("textarea[name=cooperation]", "Korte lijnen, goed overleg.");
+        await page.ClickAsync("text=Actiepunt toevoegen");
+        await page.FillAsync(".action-item input[name=description]", "Telefoonnummer handhaving controleren");
+        await page.ClickAsync("[data-testid=close-evaluation]");
+        // The action item still lacks an owner and a date: both are named.
+        await Assertions.Expect(missing).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("[data-testid=missing]")).ToContainTextAsync("geen eigenaar");
+
+        await page.FillAsync(".action-item input[name=owner]", "Beheer");
+        await page.FillAsync(".action-item input[name=dueDate]", DateTime.Today.AddDays(14).ToString("yyyy-MM-dd"));
+        await page.ClickAsync("[data-testid=close-evaluation]");
+        await Assertions.Expect(page.Locator("[data-testid=evaluation-status]")).ToContainTextAsync("Evaluatie gesloten.");
+        await page.ScreenshotAsync("teamlead-evaluation-closed");
+
+        using var teamLead = await _host.ApiAsync(TestHost.TeamLead);
+        Assert.Empty(await teamLead.GetFromJsonAsync<JsonElement[]>("/api/evaluations?status=open") ?? []);
+        var actionItems = await teamLead.GetFromJsonAsync<JsonElement[]>("/api/evaluations/action-items");
+        Assert.Contains(actionItems!, i => i.GetProperty("description").GetString() == "Telefoonnummer handhaving controleren");
+        await page.GotoAsync("/#/actiepunten");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Telefoonnummer handhaving controleren");
+        await page.ScreenshotAsync("teamlead-action-items");
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
+    public async Task Admin_ImportsCsvWithOneBadLine_LineIsReported_NothingImported()
+    {
+        var page = await browser.NewPhoneAsync(_host);
+        await page.SignInAsync(TestHost.Admin);
+        await page.GotoAsync("/#/beheer/people");
+        await Assertions.Expect(page.Locator("table")).ToContainTextAsync("Wijkagent Jansen (demo)");
+        await page.ScreenshotAsync("admin-people");
+
+        await page.GotoAsync("/#/import");
+        await page.SelectOptionAsync("select[name=kind]", "people");
+        await page.FillAsync("textarea[name=data]", string.Join("\n",
+            "name,email,role,discipline,phone,organisationId,regionId",
+            "Agent Een,een@test.nl,partner,police,+31630000001,politie-zaanstreek,zaanstreek",
+            "Agent Twee,twee@test.nl,partner,police,06-30000002,politie-zaanstreek,zaanstreek",
+            "Agent Drie,drie@test.nl,partner,police,+31630000003,politie-zaanstreek,zaanstreek"));
+        await page.ClickAsync("form button[type=submit]");
+
+        var result = page.Locator("[data-testid=import-result]");
+        await Assertions.Expect(result).ToContainTextAsync("Niets geïmporteerd");
+        await Assertions.Expect(result.Locator("ul.errors li")).ToHaveCountAsync(1);
+        await Assertions.Expect(result.Locator("ul.errors li")).ToContainTextAsync("Regel 3");
+        await Assertions.Expect(result.Locator("ul.errors li")).ToContainTextAsync("06-30000002");
+        await page.ScreenshotAsync("admin-import-error");
+
+        using var admin = await _host.ApiAsync(TestHost.Admin);
+        var people = await admin.GetFromJsonAsync<JsonElement[]>("/api/admin/people");
+        Assert.DoesNotContain(people!, p => p.GetProperty("name").GetString()!.StartsWith("Agent ", StringComparison.Ordinal));
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
+    public async Task Dashboard_RendersItsChartsWithData()
+    {
+        using var coordinator = await _host.ApiAsync(TestHost.Coordinator);
+        using var police = await _host.ApiAsync(TestHost.Police);
+        for (var i = 0; i < 2; i++)
+        {
+            var id = await RaiseAsync(coordinator);
+            (await police.PostAsJsonAsync($"/api/alerts/{id}/acknowledgements", new { response = "on_my_way" })).EnsureSuccessStatusCode();
+        }
+
+        var page = await browser.NewPhoneAsync(_host);
+        await page.SignInAsync(TestHost.TeamLead);
+        await page.GotoAsync("/#/dashboard");
+        await page.WaitForSelectorAsync("main[data-charts-ready='4']");
+
+        var totals = await page.EvaluateAsync<JsonElement>("""
+            () => [...document.querySelectorAll('main canvas')].map(c => {
+              const chart = Chart.getChart(c);
+              return { id: c.id, width: c.width, sum: chart.data.datasets.flatMap(d => d.data).reduce((a, b) => a + (b || 0), 0) };
+            })
+            """);
+        var charts = totals.EnumerateArray().ToDictionary(c => c.GetProperty("id").GetString()!, c => c);
+        Assert.Equal(4, charts.Count);
+        Assert.All(charts.Values, c => Assert.True(c.GetProperty("width").GetInt32() > 100));
+        Assert.Equal(2, charts["chart-per-school"].GetProperty("sum").GetDouble());
+        Assert.True(charts["chart-first-ack"].GetProperty("sum").GetDouble() >= 0);
+        await page.ScreenshotAsync("dashboard");
+
+        await page.GotoAsync("/#/melden");
+        await Assertions.Expect(page.Locator("ul.cards a.card")).ToHaveCountAsync(2);
+        await page.ScreenshotAsync("teamlead-alerts");
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
+    public async Task SignInPage_IsDutch_RejectsAWrongPassword_AndServesTheInstallableShell()
+    {
+        var page = await browser.NewPhoneAsync(_host);
+        await page.GotoAsync("/");
+        await Assertions.Expect(page.Locator("form.login h2")).ToHaveTextAsync("Inloggen");
+        await page.ScreenshotAsync("login");
+        await page.FillAsync("input[name=email]", TestHost.Coordinator);
+        await page.FillAsync("input[name=password]", "fout-wachtwoord");
+        await page.ClickAsync("form.login button[type=submit]");
+        await Assertions.Expect(page.Locator("form.login .message.error")).ToHaveTextAsync("Onjuiste inloggegevens.");
+
+        var manifest = await page.EvaluateAsync<JsonElement>("() => fetch('/manifest.webmanifest').then(r => r.json())");
+        Assert.Equal("AlertHub", manifest.GetProperty("short_name").GetString());
+        var worker = await page.EvaluateAsync<string>("() => navigator.serviceWorker.ready.then(r => r.active.scriptURL)");
+        Assert.EndsWith("/sw.js", worker);
+        // The token never ends up anywhere but sessionStorage, and never in the page.
+        await page.FillAsync("input[name=password]", TestHost.DemoPassword);
+        await page.ClickAsync("form.login button[type=submit]");
+        await page.WaitForSelectorAsync("#nav a");
+        var stored = await page.EvaluateAsync<string>("() => sessionStorage.getItem('alerthub.session')");
+        var token = JsonDocument.Parse(stored).RootElement.GetProperty("accessToken").GetString()!;
+        Assert.DoesNotContain(token, await page.ContentAsync());
+        Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('alerthub.session')"));
+        Assert.Empty(browser.PageErrors);
+    }
+}
