@@ -188,7 +188,8 @@ wait_node_ready() {
 # Production's nginx/alerthub.conf, listening on this cluster's port, with this cluster's nodes.
 write_nginx_site() {
   local n
-  sed "s/^\([[:space:]]*\)listen 80;/\1listen 127.0.0.1:$NGINX_PORT;/" "$ROOT/deploy/nginx/alerthub.conf" >"$NGINX_DIR/alerthub.conf"
+  sed -e "s/^\([[:space:]]*\)listen 80;/\1listen 127.0.0.1:$NGINX_PORT;/" \
+      -e "s#/var/log/nginx/#$NGINX_DIR/#" "$ROOT/deploy/nginx/alerthub.conf" >"$NGINX_DIR/alerthub.conf"
   : >"$NGINX_DIR/alerthub-nodes.conf"
   for ((n = 1; n <= NODES; n++)); do
     echo "server 127.0.0.1:$(node_port "$n") max_fails=3 fail_timeout=10s;" >>"$NGINX_DIR/alerthub-nodes.conf"
