@@ -9,21 +9,56 @@ namespace AlertHub.Client;
 /// <summary>
 /// A typed client for the AlertHub HTTP API. Not thread-affine; one instance per signed-in user.
 /// </summary>
+/// <remarks>
+/// Raising is retried safely: every attempt carries the same <c>Idempotency-Key</c>, so a retry after a
+/// dropped response returns the alert the first attempt created instead of raising a second one.
+/// Other POSTs are never retried. An expired access token is renewed once with the refresh token.
+/// </remarks>
 public sealed class AlertHubClient(HttpClient http)
 {
-    /// <summary>The access token of the last successful sign-in, or null.</summary>
+    private readonly SemaphoreSlim _refreshLock = new(1, 1);
+
+    /// <summary>The access token of the last successful sign-in or refresh, or null.</summary>
     public string? AccessToken { get; private set; }
+
+    /// <summary>The refresh token of the last successful sign-in or refresh, or null.</summary>
+    public string? RefreshToken { get; private set; }
+
+    /// <summary>When <see cref="AccessToken"/> stops being accepted, if known.</summary>
+    public DateTimeOffset? AccessTokenExpiresAt { get; private set; }
 
     /// <summary>The underlying HTTP client (its base address is the hub's address).</summary>
     public HttpClient Http => http;
 
+    /// <summary>How often a raise is attempted in total before its error is thrown (default 4).</summary>
+    public int MaxRaiseAttempts { get; set; } = 4;
+
+    /// <summary>Delay before the first raise retry; doubles with every further retry (default 250 ms).</summary>
+    public TimeSpan RaiseRetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Called after the tokens were renewed, so a caller can store the new ones.</summary>
+    public event Action<TokenResponse>? TokensRefreshed;
+
     /// <summary>Signs in and attaches the bearer token to every later call.</summary>
-    /// <exception cref="AlertHubException">Wrong e-mail or password, or the hub answered with an error.</exception>
+    /// <exception cref="AlertHubException">Wrong e-mail or password (401), or the hub answered with an error.</exception>
     public async Task<TokenResponse> LoginAsync(string email, string password, CancellationToken ct = default)
     {
         using var response = await http.PostAsJsonAsync("/api/auth/login", new LoginRequest(email, password), AlertHubJson.Options, ct);
         var token = await ReadAsync<TokenResponse>(response, ct);
-        UseToken(token.AccessToken);
+        UseTokens(token);
+        return token;
+    }
+
+    /// <summary>Exchanges the refresh token for new tokens.</summary>
+    /// <exception cref="InvalidOperationException">No refresh token is known.</exception>
+    /// <exception cref="AlertHubException">The refresh token expired or was revoked (401).</exception>
+    public async Task<TokenResponse> RefreshAsync(CancellationToken ct = default)
+    {
+        var refreshToken = RefreshToken ?? throw new InvalidOperationException("Sign in before refreshing.");
+        using var response = await http.PostAsJsonAsync("/api/auth/refresh", new RefreshRequest(refreshToken), AlertHubJson.Options, ct);
+        var token = await ReadAsync<TokenResponse>(response, ct);
+        UseTokens(token);
+        TokensRefreshed?.Invoke(token);
         return token;
     }
 
@@ -34,23 +69,75 @@ public sealed class AlertHubClient(HttpClient http)
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
     }
 
+    /// <summary>Uses tokens obtained elsewhere (e.g. a stored session); enables automatic refresh.</summary>
+    public void UseTokens(string accessToken, string? refreshToken, DateTimeOffset? expiresAt)
+    {
+        UseToken(accessToken);
+        RefreshToken = refreshToken;
+        AccessTokenExpiresAt = expiresAt;
+    }
+
+    private void UseTokens(TokenResponse token) =>
+        UseTokens(token.AccessToken, token.RefreshToken, DateTimeOffset.UtcNow.AddSeconds(token.ExpiresIn));
+
+    /// <summary>
+    /// The current access token, refreshed first when it expires within a minute and a refresh token is known.
+    /// Used by <see cref="AlertSubscription"/> on every (re)connect.
+    /// </summary>
+    public async Task<string?> GetFreshAccessTokenAsync(CancellationToken ct = default)
+    {
+        if (RefreshToken is not null && AccessTokenExpiresAt is { } expires && expires - DateTimeOffset.UtcNow < TimeSpan.FromMinutes(1))
+        {
+            await RefreshOnceAsync(AccessToken, ct);
+        }
+        return AccessToken;
+    }
+
     /// <summary>Raises an alert; an empty request is the coordinator's one tap for their own school.</summary>
     /// <param name="request">Optional school, kind and note.</param>
-    /// <param name="idempotencyKey">Send the same key on a retry to get the same alert back.</param>
-    /// <param name="ct">Cancels the call.</param>
+    /// <param name="idempotencyKey">
+    /// Identifies this tap. Send the same key again to get the same alert back. When null a new key is made,
+    /// so the automatic retries of this call are still safe.
+    /// </param>
+    /// <param name="ct">Cancels the call, including its retries.</param>
+    /// <remarks>
+    /// Retried (same key, growing delay) when the connection fails or times out and on 408, 429 and 5xx;
+    /// every other error is thrown at once.
+    /// </remarks>
     public async Task<AlertDto> RaiseAsync(RaiseAlertRequest? request = null, string? idempotencyKey = null, CancellationToken ct = default)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/alerts");
-        if (request is not null)
+        var key = idempotencyKey ?? Guid.NewGuid().ToString("N");
+        var delay = RaiseRetryDelay;
+        for (var attempt = 1; ; attempt++)
         {
-            message.Content = JsonContent.Create(request, options: AlertHubJson.Options);
+            try
+            {
+                using var response = await SendAsync(() =>
+                {
+                    var message = new HttpRequestMessage(HttpMethod.Post, "/api/alerts");
+                    if (request is not null)
+                    {
+                        message.Content = JsonContent.Create(request, options: AlertHubJson.Options);
+                    }
+                    message.Headers.Add("Idempotency-Key", key);
+                    return message;
+                }, ct);
+                if (attempt < MaxRaiseAttempts && IsTransient(response.StatusCode))
+                {
+                    await Task.Delay(delay, ct);
+                    delay *= 2;
+                    continue;
+                }
+                return await ReadAsync<AlertDto>(response, ct);
+            }
+            catch (Exception e) when (attempt < MaxRaiseAttempts && !ct.IsCancellationRequested
+                && e is HttpRequestException or TaskCanceledException or IOException)
+            {
+                // The request may or may not have reached the hub; the same key makes asking again harmless.
+                await Task.Delay(delay, ct);
+                delay *= 2;
+            }
         }
-        if (idempotencyKey is not null)
-        {
-            message.Headers.Add("Idempotency-Key", idempotencyKey);
-        }
-        using var response = await http.SendAsync(message, ct);
-        return await ReadAsync<AlertDto>(response, ct);
     }
 
     /// <summary>Reads one alert.</summary>
@@ -59,6 +146,9 @@ public sealed class AlertHubClient(HttpClient http)
     /// <summary>Lists alerts visible to the caller; <paramref name="status"/> is open, resolved, cancelled or null for all.</summary>
     public Task<List<AlertDto>> ListAlertsAsync(string? status = "open", CancellationToken ct = default) =>
         GetAsync<List<AlertDto>>(status is null ? "/api/alerts" : $"/api/alerts?status={Uri.EscapeDataString(status)}", ct);
+
+    /// <summary>The signed-in person.</summary>
+    public Task<MeDto> GetMeAsync(CancellationToken ct = default) => GetAsync<MeDto>("/api/me", ct);
 
     /// <summary>Answers an alert as a recipient.</summary>
     public Task<AlertDto> AcknowledgeAsync(Guid id, AckResponse response, CancellationToken ct = default) =>
@@ -77,27 +167,80 @@ public sealed class AlertHubClient(HttpClient http)
         PostAsync<AlertDto>($"/api/alerts/{id}/cancel", null, ct);
 
     /// <summary>Builds a SignalR connection to the alerts hub with this client's token and the AlertHub wire format.</summary>
-    public HubConnection CreateHubConnection(Action<IHubConnectionBuilder>? configure = null)
+    /// <param name="configure">Extra settings, e.g. <c>WithAutomaticReconnect</c>.</param>
+    /// <param name="baseAddress">Another node of the same deployment; null = the HTTP client's base address.</param>
+    public HubConnection CreateHubConnection(Action<IHubConnectionBuilder>? configure = null, Uri? baseAddress = null)
     {
-        var token = AccessToken ?? throw new InvalidOperationException("Sign in before connecting to the hub.");
+        if (AccessToken is null)
+        {
+            throw new InvalidOperationException("Sign in before connecting to the hub.");
+        }
         var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(http.BaseAddress!, HubNames.Path), options => options.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .WithUrl(new Uri(baseAddress ?? http.BaseAddress!, HubNames.Path),
+                options => options.AccessTokenProvider = () => GetFreshAccessTokenAsync())
             .AddJsonProtocol(options => AlertHubJson.Configure(options.PayloadSerializerOptions));
         configure?.Invoke(builder);
         return builder.Build();
     }
 
+    /// <summary>
+    /// A subscription to this user's alerts that confirms receipt, reconnects across <paramref name="hubUrls"/>
+    /// (default: this client's address) and never reports the same alert twice.
+    /// </summary>
+    public AlertSubscription Subscribe(IReadOnlyList<Uri>? hubUrls = null, AlertSubscriptionOptions? options = null) =>
+        new(this, hubUrls is { Count: > 0 } ? hubUrls : [http.BaseAddress!], options);
+
+    private static bool IsTransient(HttpStatusCode status) =>
+        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
+
     private async Task<T> GetAsync<T>(string path, CancellationToken ct)
     {
-        using var response = await http.GetAsync(path, ct);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path), ct);
         return await ReadAsync<T>(response, ct);
     }
 
     private async Task<T> PostAsync<T>(string path, object? body, CancellationToken ct)
     {
-        using var content = body is null ? null : JsonContent.Create(body, body.GetType(), options: AlertHubJson.Options);
-        using var response = await http.PostAsync(path, content, ct);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: AlertHubJson.Options),
+        }, ct);
         return await ReadAsync<T>(response, ct);
+    }
+
+    /// <summary>Sends; on a 401 with a known refresh token, renews the tokens once and sends a fresh copy.</summary>
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, CancellationToken ct)
+    {
+        var usedToken = AccessToken;
+        using (var first = create())
+        {
+            var response = await http.SendAsync(first, ct);
+            if (response.StatusCode != HttpStatusCode.Unauthorized || RefreshToken is null)
+            {
+                return response;
+            }
+            response.Dispose();
+        }
+        await RefreshOnceAsync(usedToken, ct);
+        using var second = create();
+        return await http.SendAsync(second, ct);
+    }
+
+    // Several calls can find the token expired at once; only the first refreshes, the others reuse its result.
+    private async Task RefreshOnceAsync(string? expiredToken, CancellationToken ct)
+    {
+        await _refreshLock.WaitAsync(ct);
+        try
+        {
+            if (AccessToken == expiredToken)
+            {
+                await RefreshAsync(ct);
+            }
+        }
+        finally
+        {
+            _refreshLock.Release();
+        }
     }
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)

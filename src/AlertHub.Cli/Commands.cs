@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Net;
+using System.Text.Json;
 using AlertHub.Client;
-using Microsoft.AspNetCore.SignalR.Client;
 using Spectre.Console;
 
 namespace AlertHub.Cli;
@@ -20,83 +20,98 @@ internal static class Commands
                 ?? throw new UserError("Geef --password of zet ALERTHUB_PASSWORD.");
             var baseUrl = ParseUrl(parse.GetValue(url)!);
             var client = new AlertHubClient(new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(15) });
-            var token = await client.LoginAsync(parse.GetValue(email)!, secret, ct);
-            new Session(baseUrl.ToString(), token.AccessToken, token.RefreshToken, DateTimeOffset.UtcNow.AddSeconds(token.ExpiresIn)).Save();
+            TokenResponse token;
+            try
+            {
+                token = await client.LoginAsync(parse.GetValue(email)!, secret, ct);
+            }
+            catch (AlertHubException e) when (e.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                throw new UserError(e.Problem.Contains("geblokkeerd", StringComparison.Ordinal)
+                    ? "Account tijdelijk geblokkeerd na te veel mislukte pogingen; probeer het over enkele minuten opnieuw."
+                    : "Onjuist e-mailadres of wachtwoord.");
+            }
+            catch (AlertHubException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+            {
+                throw new UserError($"Op {baseUrl} draait geen AlertHub (geen /api/auth/login). Klopt --url?");
+            }
+            catch (JsonException)
+            {
+                throw new UserError($"Op {baseUrl} draait geen AlertHub (onverwacht antwoord). Klopt --url?");
+            }
+            Session.From(baseUrl, token).Save();
             AnsiConsole.MarkupLine($"[green]Ingelogd[/] op {Markup.Escape(baseUrl.ToString())}.");
-        }));
+        }, parse));
         return command;
     }
 
     public static Command Raise()
     {
-        var kind = new Option<AlertKind?>("--kind") { Description = "threat, weapon, fight, group_moving, other" };
+        var kind = new Option<string?>("--kind") { Description = "threat (standaard), weapon, fight, group_moving, other" };
         var note = new Option<string?>("--note") { Description = "Korte notitie (geen namen van leerlingen)" };
-        var key = new Option<string?>("--key") { Description = "Idempotency-Key; standaard een nieuwe" };
+        var key = new Option<string?>("--key") { Description = "Idempotency-Key; standaard een nieuwe (herhalingen zijn dan veilig)" };
         var command = new Command("raise", "Dreigende situatie melden voor je eigen school") { kind, note, key };
         command.SetAction((parse, ct) => Run(async () =>
         {
             var client = RequireSession().CreateClient();
-            var request = new RaiseAlertRequest(Kind: parse.GetValue(kind), Note: parse.GetValue(note));
-            var alert = await client.RaiseAsync(request, parse.GetValue(key) ?? Guid.NewGuid().ToString(), ct);
-            AnsiConsole.MarkupLine($"[red bold]Melding #{alert.Sequence}[/] {Markup.Escape(alert.SchoolName)} — {alert.Recipients.Count} ontvangers. Id: {alert.Id}");
+            var request = new RaiseAlertRequest(Kind: ParseKind(parse.GetValue(kind)), Note: parse.GetValue(note));
+            var alert = await client.RaiseAsync(request, parse.GetValue(key), ct);
+            AnsiConsole.MarkupLine($"[red bold]Melding #{alert.Sequence}[/] {Markup.Escape(alert.SchoolName)} — {alert.Recipients.Count} ontvangers.");
+            AnsiConsole.WriteLine($"id {alert.Id}");
             if (!alert.HotlineOpen)
             {
                 AnsiConsole.MarkupLine("[yellow]De hotline is nu gesloten; bel bij acuut gevaar 112.[/]");
             }
-        }));
+        }, parse));
         return command;
     }
 
     public static Command Listen()
     {
-        var since = new Option<long>("--since") { Description = "Ook meldingen na dit volgnummer ophalen", DefaultValueFactory = _ => 0 };
-        var command = new Command("listen", "Live meldingen volgen (bevestigt ontvangst automatisch)") { since };
+        var since = new Option<long>("--since") { Description = "Ook meldingen na dit volgnummer ophalen (0 = alle zichtbare)", DefaultValueFactory = _ => 0 };
+        var hubs = new Option<string[]>("--hub") { Description = "Extra adres(sen) van andere knooppunten, om naar uit te wijken", AllowMultipleArgumentsPerToken = true };
+        var plain = new Option<bool>("--plain") { Description = "Eén regel per gebeurtenis in plaats van een live tabel (standaard als de uitvoer geen terminal is)" };
+        var duration = new Option<TimeSpan?>("--duration") { Description = "Na deze tijd stoppen (bijv. 00:10:00); standaard tot Ctrl+C" };
+        var command = new Command("listen", "Live meldingen volgen; bevestigt ontvangst automatisch en verbindt zelf opnieuw") { since, hubs, plain, duration };
         command.SetAction((parse, ct) => Run(async () =>
         {
-            var client = RequireSession().CreateClient();
-            await using var connection = client.CreateHubConnection(b => b.WithAutomaticReconnect());
-            var seen = new HashSet<Guid>();
-            var last = parse.GetValue(since);
-            async Task Show(AlertDto alert, bool isNew)
+            var session = RequireSession();
+            var client = session.CreateClient();
+            var urls = new List<Uri> { new(session.Url) };
+            urls.AddRange((parse.GetValue(hubs) ?? []).Select(ParseUrl));
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (parse.GetValue(duration) is { } limit)
             {
-                last = Math.Max(last, alert.Sequence);
-                if (isNew && seen.Add(alert.Id))
-                {
-                    Console.Write('\a');
-                    await connection.InvokeAsync(HubNames.ConfirmReceipt, alert.Id, ct);
-                }
-                Print(alert, isNew ? "NIEUW" : "update");
+                stop.CancelAfter(limit);
             }
-            connection.On<AlertDto>(HubNames.AlertRaised, a => Show(a, isNew: true));
-            connection.On<AlertDto>(HubNames.AlertUpdated, a => Show(a, isNew: false));
-            connection.Reconnected += async _ =>
+            await using var subscription = client.Subscribe(urls, new AlertSubscriptionOptions { SinceSequence = parse.GetValue(since) });
+            var view = parse.GetValue(plain) || Console.IsOutputRedirected ? (IListenView)new PlainView() : new LiveView();
+            subscription.AlertRaised += alert => view.ShowAsync(alert, isNew: true);
+            subscription.AlertUpdated += alert => view.ShowAsync(alert, isNew: false);
+            subscription.StatusChanged += view.Status;
+
+            // The first connect tells a wrong address or an expired session apart from a hub that is merely restarting.
+            await CheckReachableAsync(client, ct);
+            await view.RunAsync(async () =>
             {
-                foreach (var missed in await connection.InvokeAsync<List<AlertDto>>(HubNames.GetAlertsSince, last, ct))
-                {
-                    await Show(missed, isNew: true);
-                }
-            };
-            await connection.StartAsync(ct);
-            AnsiConsole.MarkupLine("[green]Verbonden.[/] Wachten op meldingen (Ctrl+C stopt)…");
-            foreach (var missed in await connection.InvokeAsync<List<AlertDto>>(HubNames.GetAlertsSince, last, ct))
-            {
-                await Show(missed, isNew: missed.Status == AlertStatus.Open);
-            }
-            await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default);
-        }));
+                await subscription.StartAsync(stop.Token);
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            });
+        }, parse));
         return command;
     }
 
     public static Command Ack()
     {
         var id = new Argument<Guid>("alertId") { Description = "Id van de melding" };
-        var response = new Argument<AckResponse>("response") { Description = "seen, on_my_way, on_scene of unable" };
+        var response = new Argument<string>("response") { Description = "seen, on_my_way, on_scene of unable" };
         var command = new Command("ack", "Reageren op een melding") { id, response };
         command.SetAction((parse, ct) => Run(async () =>
         {
-            var alert = await RequireSession().CreateClient().AcknowledgeAsync(parse.GetValue(id), parse.GetValue(response), ct);
-            Print(alert, "reactie");
-        }));
+            var answer = ParseEnum<AckResponse>(parse.GetValue(response), "Kies seen, on_my_way, on_scene of unable.");
+            var alert = await RequireSession().CreateClient().AcknowledgeAsync(parse.GetValue(id), answer, ct);
+            AnsiConsole.Write(AlertTable.Of(alert, "reactie"));
+        }, parse));
         return command;
     }
 
@@ -110,38 +125,53 @@ internal static class Commands
             {
                 AnsiConsole.MarkupLine("Geen open meldingen.");
             }
-            foreach (var alert in alerts)
+            foreach (var alert in alerts.OrderBy(a => a.Sequence))
             {
-                Print(alert, "open");
+                AnsiConsole.Write(AlertTable.Of(alert, "open"));
             }
-        }));
+        }, parse));
         return command;
     }
 
-    private static void Print(AlertDto alert, string label)
+    private static async Task CheckReachableAsync(AlertHubClient client, CancellationToken ct)
     {
-        var table = new Table().Title($"[bold]{label}[/] #{alert.Sequence} {Markup.Escape(alert.SchoolName)} · {alert.Kind} · {alert.Status} · {alert.RaisedAt.ToLocalTime():HH:mm:ss}")
-            .AddColumns("Ontvanger", "Discipline", "Bezorging", "Reactie");
-        foreach (var r in alert.Recipients)
+        try
         {
-            table.AddRow(Markup.Escape(r.Name), r.Discipline?.ToString() ?? "", r.Delivery.ToString(),
-                r.Response is null ? "" : $"{r.Response} {r.RespondedAt?.ToLocalTime():HH:mm:ss}");
+            await client.GetMeAsync(ct);
         }
-        AnsiConsole.Write(table);
-        Console.WriteLine($"id {alert.Id}");
+        catch (AlertHubException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new UserError($"Op {client.Http.BaseAddress} draait geen AlertHub. Log opnieuw in met het juiste --url.");
+        }
     }
 
-    private static Session RequireSession() =>
+    private static AlertKind? ParseKind(string? value) =>
+        value is null ? null : ParseEnum<AlertKind>(value, "Kies threat, weapon, fight, group_moving of other.");
+
+    private static T ParseEnum<T>(string? value, string error) where T : struct, Enum
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>($"\"{value}\"", AlertHubJson.Options);
+        }
+        catch (JsonException)
+        {
+            throw new UserError($"Onbekende waarde '{value}'. {error}");
+        }
+    }
+
+    internal static Session RequireSession() =>
         Session.Load() ?? throw new UserError("Niet ingelogd: gebruik eerst 'alerthub login'.");
 
-    private static Uri ParseUrl(string url) =>
+    internal static Uri ParseUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
-            : throw new UserError($"Ongeldig adres: {url}");
+            : throw new UserError($"Ongeldig adres '{url}': gebruik bijvoorbeeld http://127.0.0.1:5080.");
 
-    /// <summary>Runs a command and turns the failures a user can act on into one clear line and exit code 1.</summary>
-    private static async Task<int> Run(Func<Task> action)
+    /// <summary>Runs a command and turns the failures a user can act on into one clear Dutch line and exit code 1.</summary>
+    internal static async Task<int> Run(Func<Task> action, ParseResult parse)
     {
+        var session = Session.Load();
         try
         {
             await action();
@@ -153,19 +183,48 @@ internal static class Commands
         }
         catch (AlertHubException e) when (e.StatusCode == HttpStatusCode.Unauthorized)
         {
-            return Fail("Niet (meer) ingelogd of onjuist wachtwoord: log opnieuw in met 'alerthub login'.");
+            return Fail("Je sessie is verlopen of ingetrokken: log opnieuw in met 'alerthub login'.");
+        }
+        catch (AlertHubException e) when (e.StatusCode == HttpStatusCode.Forbidden)
+        {
+            return Fail($"Dat mag je niet met dit account: {ProblemText(e)}");
+        }
+        catch (AlertHubException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return Fail($"Niet gevonden: {ProblemText(e)}");
         }
         catch (AlertHubException e)
         {
-            return Fail($"De hub weigerde het verzoek ({(int)e.StatusCode}): {e.Problem}");
+            return Fail($"De hub weigerde het verzoek ({(int)e.StatusCode}): {ProblemText(e)}");
         }
         catch (HttpRequestException e)
         {
-            return Fail($"De hub is niet bereikbaar: {e.Message}");
+            var where = parse.CommandResult.Command.Name == "login" ? "het opgegeven adres" : session?.Url ?? "de hub";
+            return Fail($"De hub op {where} is niet bereikbaar ({e.HttpRequestError}). Draait hij, en klopt het adres?");
+        }
+        catch (OperationCanceledException) when (parse.CommandResult.Command.Name == "listen")
+        {
+            return 0;
         }
         catch (TaskCanceledException)
         {
             return Fail("Geen antwoord van de hub binnen de tijd.");
+        }
+    }
+
+    private static string ProblemText(AlertHubException e)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(e.Problem);
+            var root = doc.RootElement;
+            var title = root.TryGetProperty("title", out var t) ? t.GetString() : null;
+            var detail = root.TryGetProperty("detail", out var d) ? d.GetString() : null;
+            return string.Join(" — ", new[] { title, detail }.Where(s => !string.IsNullOrEmpty(s)));
+        }
+        catch (JsonException)
+        {
+            return e.Problem;
         }
     }
 

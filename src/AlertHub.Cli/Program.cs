@@ -1,10 +1,7 @@
-using System.CommandLine;
-using AlertHub.Cli;
+namespace AlertHub.Cli;
 
-var root = new RootCommand("AlertHub command line: sign in, raise and follow alerts.");
-root.Subcommands.Add(Commands.Login());
-root.Subcommands.Add(Commands.Raise());
-root.Subcommands.Add(Commands.Listen());
-root.Subcommands.Add(Commands.Ack());
-root.Subcommands.Add(Commands.Status());
-return await root.Parse(args).InvokeAsync();
+// Not top-level statements: the generated Program class would clash with the hub's Program in tests that load both.
+internal static class Program
+{
+    public static Task<int> Main(string[] args) => CliApp.Build().Parse(args).InvokeAsync();
+}

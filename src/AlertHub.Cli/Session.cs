@@ -13,6 +13,9 @@ internal sealed record Session(string Url, string AccessToken, string RefreshTok
     public static Session? Load() =>
         File.Exists(FilePath) ? JsonSerializer.Deserialize<Session>(File.ReadAllText(FilePath), AlertHubJson.Options) : null;
 
+    public static Session From(Uri url, TokenResponse token) =>
+        new(url.ToString(), token.AccessToken, token.RefreshToken, DateTimeOffset.UtcNow.AddSeconds(token.ExpiresIn));
+
     public void Save()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
@@ -23,10 +26,13 @@ internal sealed record Session(string Url, string AccessToken, string RefreshTok
         }
     }
 
+    /// <summary>A client that renews an expired access token itself and stores the renewed session.</summary>
     public AlertHubClient CreateClient()
     {
-        var client = new AlertHubClient(new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(15) });
-        client.UseToken(AccessToken);
+        var url = new Uri(Url);
+        var client = new AlertHubClient(new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(15) });
+        client.UseTokens(AccessToken, RefreshToken, ExpiresAt);
+        client.TokensRefreshed += token => From(url, token).Save();
         return client;
     }
 }

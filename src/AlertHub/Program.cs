@@ -1,5 +1,6 @@
 using AlertHub.Accounts;
 using AlertHub.Alerts;
+using AlertHub.Bench;
 using AlertHub.Dashboard;
 using AlertHub.Delivery;
 using AlertHub.Evaluations;
@@ -16,6 +17,7 @@ builder.AddAlerts();
 builder.AddDelivery();
 builder.AddEvaluations();
 builder.AddTelemetry();
+builder.AddBench();
 
 var app = builder.Build();
 app.UseInfrastructure();

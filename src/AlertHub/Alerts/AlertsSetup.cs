@@ -10,6 +10,7 @@ internal static class AlertsSetup
     {
         var services = builder.Services;
         services.AddSingleton<Presence>();
+        services.AddSingleton<ReceiptsSeen>();
         services.AddScoped<RecipientRouter>();
         services.AddScoped<AlertNotifier>();
         var signalR = services.AddSignalR(options =>

@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+
+// The baseline of `alerthub bench`: the same SignalR transport and JSON protocol as AlertHub, with nothing else —
+// no database, no sign-in, no routing. POST /broadcast sends its body as-is to every connection as AlertRaised,
+// so the difference to AlertHub's figures is what AlertHub itself costs.
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddSignalR();
+
+var app = builder.Build();
+app.MapHub<BroadcastHub>("/hubs/alerts");
+app.MapPost("/broadcast", async (HttpRequest request, IHubContext<BroadcastHub> hub) =>
+{
+    var payload = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
+    await hub.Clients.All.SendAsync("AlertRaised", payload);
+    return Results.Accepted();
+});
+app.MapGet("/bench/memory", () =>
+{
+    GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    GC.WaitForPendingFinalizers();
+    using var process = Process.GetCurrentProcess();
+    return Results.Json(new { workingSet = process.WorkingSet64, managedHeap = GC.GetTotalMemory(false) });
+});
+app.MapGet("/health/live", () => Results.Ok());
+app.Run();
+
+/// <summary>Receipts are accepted and dropped, so partners behave exactly as against AlertHub.</summary>
+internal sealed class BroadcastHub : Hub
+{
+    public void ConfirmReceipt(Guid alertId) => _ = alertId;
+}

@@ -1,0 +1,461 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using AlertHub.Client;
+using HdrHistogram;
+
+namespace AlertHub.Cli.Bench;
+
+internal sealed record BenchSettings
+{
+    public int Connections { get; init; } = 2000;
+    public int Accounts { get; init; } = 10;
+    public double Rate { get; init; } = 10;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(10);
+    public int ConnectParallelism { get; init; } = 32;
+    public bool RaiseOnly { get; init; }
+    public int RaiseConcurrency { get; init; } = 8;
+    public bool SkipBare { get; init; }
+    /// <summary>An AlertHub already running (started with --Bench:Partners); null = start one.</summary>
+    public Uri? Url { get; init; }
+    public Uri? BareUrl { get; init; }
+    public string? HubDll { get; init; }
+    public string? BareDll { get; init; }
+}
+
+/// <summary>Reports progress; <paramref name="phase"/> names a bar, value and max its position.</summary>
+internal delegate void BenchProgress(string phase, double value, double max);
+
+/// <summary>
+/// The fan-out benchmark of issue 6. Per hub: open N light partner connections, raise alerts open-loop at a fixed
+/// rate and record, for every recipient, the time from the alert's *intended* send time to its arrival. Measuring
+/// from the intended time (not the moment the request actually left) keeps a stalled hub from hiding its own stall
+/// (coordinated omission). Every loop is bounded in count and time.
+/// </summary>
+internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress)
+{
+    public const string BenchPassword = "Bench-2026!";
+    public const string CoordinatorEmail = "coordinator@bench.alerthub.test";
+    private const int WarmupAlerts = 3;
+    private const long HighestMicros = 3_600_000_000;
+
+    public static string PartnerEmail(int index) => $"partner{index:D4}@bench.alerthub.test";
+
+    private AlertDto? _template;
+
+    public async Task<BenchResult> RunAsync(CancellationToken ct)
+    {
+        var work = Directory.CreateTempSubdirectory("alerthub-bench-").FullName;
+        try
+        {
+            if (settings.RaiseOnly)
+            {
+                await using var hub = await StartHubAsync(work, ct);
+                var raiseOnly = await RaiseOnlyAsync(hub.Url, ct);
+                return new BenchResult(DateTimeOffset.UtcNow, Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                    null, null, null, null, raiseOnly);
+            }
+
+            TargetResult alertHub;
+            await using (var hub = await StartHubAsync(work, ct))
+            {
+                alertHub = await FanOutAsync("AlertHub", hub.Url, hub.Process, ct);
+            }
+            TargetResult? bare = null;
+            if (!settings.SkipBare)
+            {
+                await using var baseline = await StartBareAsync(work, ct);
+                bare = await FanOutAsync("BareHub", baseline.Url, baseline.Process, ct);
+            }
+            return new BenchResult(DateTimeOffset.UtcNow, Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                alertHub, bare,
+                Ratio(alertHub.PerRecipient.P99Ms, bare?.PerRecipient.P99Ms),
+                Ratio(alertHub.PerAlertLastRecipient.P99Ms, bare?.PerAlertLastRecipient.P99Ms),
+                null);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(work, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A log still open by a dying child; temp cleanup takes it later.
+            }
+        }
+    }
+
+    private static double? Ratio(double a, double? b) => b is > 0 ? Math.Round(a / b.Value, 2) : null;
+
+    private async Task<FanOutTarget> StartHubAsync(string work, CancellationToken ct)
+    {
+        if (settings.Url is { } url)
+        {
+            return new FanOutTarget(url, null);
+        }
+        progress("AlertHub starten", 0, 1);
+        var dll = settings.HubDll ?? ServerBinaries.Find("src/AlertHub", "AlertHub.dll");
+        var server = await ServerProcess.StartAsync(dll,
+        [
+            $"--Bench:Partners={settings.Accounts}",
+            "--Demo:Enabled=false",
+            $"--ConnectionStrings:AlertHub=Data Source={Path.Combine(work, "bench.db")};Default Timeout=30",
+            $"--Sms:OutboxPath={Path.Combine(work, "sms-outbox.jsonl")}",
+            // The bench measures push; the SMS fallback and escalation timers must not fire during the run.
+            "--Alerts:SmsFallbackAfter=01:00:00",
+            "--Alerts:EscalateAfter=1.00:00:00",
+        ], work, ct);
+        progress("AlertHub starten", 1, 1);
+        return new FanOutTarget(server.BaseAddress, server);
+    }
+
+    private async Task<FanOutTarget> StartBareAsync(string work, CancellationToken ct)
+    {
+        if (settings.BareUrl is { } url)
+        {
+            return new FanOutTarget(url, null);
+        }
+        progress("BareHub starten", 0, 1);
+        var dll = settings.BareDll ?? ServerBinaries.Find("bench/BareHub", "BareHub.dll");
+        var server = await ServerProcess.StartAsync(dll, [], work, ct);
+        progress("BareHub starten", 1, 1);
+        return new FanOutTarget(server.BaseAddress, server);
+    }
+
+    private async Task<TargetResult> FanOutAsync(string name, Uri baseUrl, ServerProcess? process, CancellationToken ct)
+    {
+        var isAlertHub = name == "AlertHub";
+        var n = settings.Connections;
+        var alerts = Math.Max(1, (int)Math.Round(settings.Rate * settings.Duration.TotalSeconds));
+        var total = WarmupAlerts + alerts;
+        using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
+
+        // Sign in once per account and share the token across that account's devices: sign-in is PBKDF2 and
+        // deliberately slow, and a person's devices share an account in real life too.
+        AlertHubClient? coordinator = null;
+        var tokens = new string?[Math.Max(1, settings.Accounts)];
+        if (isAlertHub)
+        {
+            coordinator = new AlertHubClient(http) { MaxRaiseAttempts = 1 };
+            await LoginOrExplainAsync(coordinator, CoordinatorEmail);
+            for (var i = 0; i < tokens.Length; i++)
+            {
+                progress($"{name}: inloggen", i, tokens.Length);
+                var partner = new AlertHubClient(new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) });
+                await LoginOrExplainAsync(partner, PartnerEmail(i));
+                tokens[i] = partner.AccessToken;
+            }
+            progress($"{name}: inloggen", tokens.Length, tokens.Length);
+        }
+
+        var memoryBefore = await ServerMemory.ReadAsync(http, ct);
+        var rssBefore = process?.ResidentBytes();
+
+        var intended = new long[total];
+        var received = new int[total];
+        var lastArrival = new long[total];
+        var recipientHistogram = new LongConcurrentHistogram(1, HighestMicros, 3);
+        var closed = false;
+        void OnAlert(int number, long timestamp)
+        {
+            if (Volatile.Read(ref closed) || number >= total || Volatile.Read(ref intended[number]) == 0)
+            {
+                return;
+            }
+            Interlocked.Increment(ref received[number]);
+            InterlockedMax(ref lastArrival[number], timestamp);
+            if (number >= WarmupAlerts)
+            {
+                recipientHistogram.RecordValue(Math.Clamp(Micros(timestamp - intended[number]), 1, HighestMicros));
+            }
+        }
+
+        var hubUrl = new Uri(baseUrl, HubNames.Path);
+        var partners = new LightPartner[n];
+        var connectHistogram = new LongConcurrentHistogram(1, HighestMicros, 3);
+        var connectFailures = 0;
+        var connected = 0;
+        var connectClock = Stopwatch.StartNew();
+        using (var gate = new SemaphoreSlim(Math.Max(1, settings.ConnectParallelism)))
+        {
+            var connecting = Enumerable.Range(0, n).Select(async i =>
+            {
+                await gate.WaitAsync(ct);
+                try
+                {
+                    var partner = new LightPartner(hubUrl, tokens[i % tokens.Length], OnAlert);
+                    partners[i] = partner;
+                    var started = Stopwatch.GetTimestamp();
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                    await partner.ConnectAsync(timeout.Token);
+                    connectHistogram.RecordValue(Math.Max(1, Micros(Stopwatch.GetTimestamp() - started)));
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref connectFailures);
+                }
+                finally
+                {
+                    gate.Release();
+                    progress($"{name}: verbinden", Interlocked.Increment(ref connected), n);
+                }
+            }).ToList();
+            await Task.WhenAll(connecting);
+        }
+        var connectSeconds = connectClock.Elapsed.TotalSeconds;
+
+        using var stopPings = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var pinging = PingAsync(partners, stopPings.Token);
+        try
+        {
+            // Let the connect burst settle before reading memory.
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            var memoryAfter = await ServerMemory.ReadAsync(http, ct);
+            var rssAfter = process?.ResidentBytes();
+            var open = Math.Max(1, n - connectFailures);
+            var memory = new MemoryResult(rssBefore, rssAfter, memoryBefore?.ManagedHeap, memoryAfter?.ManagedHeap,
+                rssBefore is { } rb && rssAfter is { } ra ? Math.Round((ra - rb) / (double)open) : null,
+                memoryBefore is { } mb && memoryAfter is { } ma ? Math.Round((ma.ManagedHeap - mb.ManagedHeap) / (double)open) : null,
+                process is null ? "GET /bench/memory" : $"/proc/{process.Pid}/status VmRSS and GET /bench/memory");
+
+            var raiseHistogram = new LongConcurrentHistogram(1, HighestMicros, 3);
+            var raiseErrors = 0;
+            var runId = Guid.NewGuid().ToString("N")[..8];
+            Task Raise(int number)
+            {
+                Volatile.Write(ref intended[number], intended[number] == 0 ? Stopwatch.GetTimestamp() : intended[number]);
+                return RaiseOneAsync(number);
+            }
+            async Task RaiseOneAsync(int number)
+            {
+                try
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    if (coordinator is not null)
+                    {
+                        var alert = await coordinator.RaiseAsync(new RaiseAlertRequest(Note: $"bench:{number}"), $"bench-{runId}-{number}", ct);
+                        _template ??= alert;
+                    }
+                    else
+                    {
+                        var template = _template ?? throw new InvalidOperationException("No alert to copy for the bare hub.");
+                        using var response = await http.PostAsJsonAsync("/broadcast",
+                            template with { Id = Guid.NewGuid(), Note = $"bench:{number}" }, AlertHubJson.Options, ct);
+                        response.EnsureSuccessStatusCode();
+                    }
+                    if (number >= WarmupAlerts)
+                    {
+                        raiseHistogram.RecordValue(Math.Max(1, Micros(Stopwatch.GetTimestamp() - started)));
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or AlertHubException or TaskCanceledException && !ct.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref raiseErrors);
+                }
+            }
+
+            // Warm-up: JIT, EF query compilation and connection pools, outside the figures.
+            for (var i = 0; i < WarmupAlerts; i++)
+            {
+                await Raise(i);
+                await Task.Delay(200, ct);
+            }
+
+            var sends = new List<Task>(alerts);
+            var interval = Stopwatch.Frequency / settings.Rate;
+            var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
+            for (var i = 0; i < alerts; i++)
+            {
+                var number = WarmupAlerts + i;
+                var due = start + (long)(i * interval);
+                var wait = due - Stopwatch.GetTimestamp();
+                if (wait > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency), ct);
+                }
+                intended[number] = due;
+                sends.Add(RaiseOneAsync(number));
+                progress($"{name}: melden ({settings.Rate:0.#}/s)", i + 1, alerts);
+            }
+            await Task.WhenAll(sends);
+
+            var expected = (long)alerts * open;
+            var drainUntil = Stopwatch.GetTimestamp() + (long)(settings.Drain.TotalSeconds * Stopwatch.Frequency);
+            while (Stopwatch.GetTimestamp() < drainUntil && Delivered() < expected)
+            {
+                progress($"{name}: nalopen", Delivered(), expected);
+                await Task.Delay(100, ct);
+            }
+            progress($"{name}: nalopen", expected, expected);
+            // Whatever arrives after the drain window counts as lost; stop recording before reading the histograms.
+            Volatile.Write(ref closed, true);
+            await Task.Delay(100, ct);
+
+            long Delivered()
+            {
+                long sum = 0;
+                for (var i = WarmupAlerts; i < total; i++)
+                {
+                    sum += Math.Min(Volatile.Read(ref received[i]), open);
+                }
+                return sum;
+            }
+
+            var perAlert = new LongConcurrentHistogram(1, HighestMicros, 3);
+            long duplicates = 0;
+            for (var i = WarmupAlerts; i < total; i++)
+            {
+                duplicates += Math.Max(0, received[i] - open);
+                // The last recipient is only defined when everybody got the alert; incomplete alerts count as loss.
+                if (received[i] >= open)
+                {
+                    perAlert.RecordValue(Math.Clamp(Micros(lastArrival[i] - intended[i]), 1, HighestMicros));
+                }
+            }
+            var delivered = Delivered();
+            return new TargetResult(name, n, isAlertHub ? tokens.Length : 0, settings.Rate, alerts, raiseErrors,
+                expected, delivered, expected - delivered, duplicates,
+                LatencySummary.From(recipientHistogram), LatencySummary.From(perAlert), LatencySummary.From(raiseHistogram),
+                Math.Round(connectSeconds, 2), connectFailures, LatencySummary.From(connectHistogram), memory);
+        }
+        finally
+        {
+            await stopPings.CancelAsync();
+            await pinging;
+            progress($"{name}: afsluiten", 0, n);
+            await Task.WhenAll(partners.Where(p => p is not null).Select(p => p.DisposeAsync().AsTask()));
+            progress($"{name}: afsluiten", n, n);
+        }
+    }
+
+    private static async Task PingAsync(LightPartner[] partners, CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(10), ct);
+                foreach (var partner in partners)
+                {
+                    if (partner is not null)
+                    {
+                        await partner.PingAsync(ct);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // End of the run.
+        }
+        catch (System.Net.WebSockets.WebSocketException)
+        {
+            // A dropped connection; its missing alerts are counted as loss.
+        }
+    }
+
+    private async Task<RaiseOnlyResult> RaiseOnlyAsync(Uri baseUrl, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        var coordinator = new AlertHubClient(http) { MaxRaiseAttempts = 1 };
+        await LoginOrExplainAsync(coordinator, CoordinatorEmail);
+        var runId = Guid.NewGuid().ToString("N")[..8];
+        var warm = await coordinator.RaiseAsync(new RaiseAlertRequest(Note: "bench:warmup"), $"bench-{runId}-warmup", ct);
+
+        var histogram = new LongConcurrentHistogram(1, HighestMicros, 3);
+        var stored = 0;
+        var errors = 0;
+        var next = 0;
+        var clock = Stopwatch.StartNew();
+        var seconds = settings.Duration.TotalSeconds;
+        var workers = Enumerable.Range(0, Math.Max(1, settings.RaiseConcurrency)).Select(async _ =>
+        {
+            // Bounded by time and by a hard count, whichever comes first.
+            while (clock.Elapsed.TotalSeconds < seconds && Volatile.Read(ref next) < 1_000_000)
+            {
+                var number = Interlocked.Increment(ref next);
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    await coordinator.RaiseAsync(new RaiseAlertRequest(Note: $"bench:{number}"), $"bench-{runId}-{number}", ct);
+                    histogram.RecordValue(Math.Max(1, Micros(Stopwatch.GetTimestamp() - started)));
+                    Interlocked.Increment(ref stored);
+                }
+                catch (Exception e) when (e is HttpRequestException or AlertHubException or TaskCanceledException && !ct.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+                progress("AlertHub: melden zo snel als het kan", Math.Min(clock.Elapsed.TotalSeconds, seconds), seconds);
+            }
+        }).ToList();
+        await Task.WhenAll(workers);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        return new RaiseOnlyResult(settings.RaiseConcurrency, warm.Recipients.Count, Math.Round(elapsed, 2), stored, errors,
+            Math.Round(stored / elapsed, 1), LatencySummary.From(histogram));
+    }
+
+    private static async Task LoginOrExplainAsync(AlertHubClient client, string email)
+    {
+        try
+        {
+            await client.LoginAsync(email, BenchPassword);
+        }
+        catch (AlertHubException e) when (e.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+        {
+            throw new UserError($"Inloggen als {email} lukt niet: start de hub met --Bench:Partners=<aantal> (minstens --accounts).");
+        }
+    }
+
+    private static long Micros(long stopwatchTicks) => stopwatchTicks * 1_000_000 / Stopwatch.Frequency;
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+            current = seen;
+        }
+    }
+
+    private sealed class FanOutTarget(Uri url, ServerProcess? process) : IAsyncDisposable
+    {
+        public Uri Url => url;
+        public ServerProcess? Process => process;
+        public ValueTask DisposeAsync() => process?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Finds the built hub binaries in this repository (the bench starts them as separate processes).</summary>
+internal static class ServerBinaries
+{
+    public static string Find(string projectDirectory, string dll)
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (!File.Exists(Path.Combine(dir.FullName, "AlertHub.sln")))
+                {
+                    continue;
+                }
+                var newest = new[] { "Release", "Debug" }
+                    .Select(c => new FileInfo(Path.Combine(dir.FullName, projectDirectory, "bin", c, "net10.0", dll)))
+                    .Where(f => f.Exists)
+                    .OrderByDescending(f => f.LastWriteTimeUtc)
+                    .FirstOrDefault();
+                if (newest is not null)
+                {
+                    return newest.FullName;
+                }
+            }
+        }
+        throw new UserError($"{dll} niet gevonden: bouw eerst met 'dotnet build -c Release' of geef het pad met --hub-dll/--bare-dll.");
+    }
+}

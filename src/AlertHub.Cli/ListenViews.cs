@@ -1,0 +1,146 @@
+using AlertHub.Client;
+using Spectre.Console;
+
+namespace AlertHub.Cli;
+
+/// <summary>How <c>listen</c> shows what the subscription reports.</summary>
+internal interface IListenView
+{
+    Task ShowAsync(AlertDto alert, bool isNew);
+    void Status(SubscriptionStatus status);
+    Task RunAsync(Func<Task> listen);
+}
+
+/// <summary>One line per event: for logs, pipes and tests.</summary>
+internal sealed class PlainView : IListenView
+{
+    public Task ShowAsync(AlertDto alert, bool isNew)
+    {
+        var recipients = string.Join(", ", alert.Recipients.Select(r =>
+            $"{r.Name}={AlertTable.Delivery(r.Delivery)}{(r.Response is null ? "" : "/" + AlertTable.Answer(r.Response.Value))}"));
+        AnsiConsole.WriteLine($"{(isNew ? "NIEUW" : "UPDATE")} #{alert.Sequence} {alert.SchoolName} {alert.Kind} {alert.Status} id={alert.Id} | {recipients}");
+        return Task.CompletedTask;
+    }
+
+    public void Status(SubscriptionStatus status) =>
+        AnsiConsole.WriteLine(status.State switch
+        {
+            SubscriptionState.Connected => $"VERBONDEN {status.Url}",
+            SubscriptionState.Reconnecting => $"VERBINDING WEG {status.Url}; opnieuw over {status.RetryIn?.TotalSeconds:0.0} s",
+            _ => $"{status.State.ToString().ToUpperInvariant()} {status.Url}",
+        });
+
+    public Task RunAsync(Func<Task> listen) => listen();
+}
+
+/// <summary>A live table of the alerts seen so far with every recipient's state; rings the terminal bell on a new alert.</summary>
+internal sealed class LiveView : IListenView
+{
+    private readonly Dictionary<Guid, AlertDto> _alerts = [];
+    private readonly Lock _lock = new();
+    private readonly Table _table = new Table().Expand()
+        .AddColumns("#", "School", "Soort", "Status", "Gemeld", "Ontvangers (bezorging / reactie)");
+    private string _status = "verbinden…";
+    private LiveDisplayContext? _context;
+
+    public Task ShowAsync(AlertDto alert, bool isNew)
+    {
+        if (isNew)
+        {
+            // The bell is the point of a listener on a desk: it must be heard, not only seen.
+            Console.Out.Write('\a');
+        }
+        lock (_lock)
+        {
+            _alerts[alert.Id] = alert;
+            Render();
+        }
+        return Task.CompletedTask;
+    }
+
+    public void Status(SubscriptionStatus status)
+    {
+        lock (_lock)
+        {
+            _status = status.State switch
+            {
+                SubscriptionState.Connected => $"[green]verbonden[/] met {Markup.Escape(status.Url?.ToString() ?? "")}",
+                SubscriptionState.Reconnecting => $"[yellow]verbinding weg[/], opnieuw over {status.RetryIn?.TotalSeconds:0.0} s",
+                _ => Markup.Escape(status.State.ToString()),
+            };
+            Render();
+        }
+    }
+
+    public Task RunAsync(Func<Task> listen) =>
+        AnsiConsole.Live(_table).AutoClear(false).StartAsync(async context =>
+        {
+            lock (_lock)
+            {
+                _context = context;
+                Render();
+            }
+            await listen();
+        });
+
+    private void Render()
+    {
+        _table.Rows.Clear();
+        foreach (var alert in _alerts.Values.OrderByDescending(a => a.Sequence).Take(20))
+        {
+            var status = alert.Status == AlertStatus.Open ? "[red bold]open[/]" : Markup.Escape(alert.Status.ToString().ToLowerInvariant());
+            var recipients = string.Join("\n", alert.Recipients.Select(r =>
+                $"{Markup.Escape(r.Name)}: {AlertTable.Delivery(r.Delivery)}{(r.Response is null ? "" : " / [bold]" + AlertTable.Answer(r.Response.Value) + "[/]")}"));
+            _table.AddRow(new Markup(alert.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new Markup(Markup.Escape(alert.SchoolName)), new Markup(AlertTable.Kind(alert.Kind)), new Markup(status),
+                new Markup(alert.RaisedAt.ToLocalTime().ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)),
+                new Markup(recipients));
+        }
+        _table.Caption($"{_status} · Ctrl+C stopt");
+        _context?.Refresh();
+    }
+}
+
+internal static class AlertTable
+{
+    public static Table Of(AlertDto alert, string label)
+    {
+        var table = new Table()
+            .Title($"[bold]{label}[/] #{alert.Sequence} {Markup.Escape(alert.SchoolName)} · {Kind(alert.Kind)} · {alert.Status} · {alert.RaisedAt.ToLocalTime():HH:mm:ss}")
+            .AddColumns("Ontvanger", "Discipline", "Bezorging", "Reactie")
+            .Caption($"id {alert.Id}");
+        foreach (var r in alert.Recipients)
+        {
+            table.AddRow(Markup.Escape(r.Name), r.Discipline?.ToString() ?? "", Delivery(r.Delivery),
+                r.Response is null ? "" : $"{Answer(r.Response.Value)} {r.RespondedAt?.ToLocalTime():HH:mm:ss}");
+        }
+        return table;
+    }
+
+    public static string Kind(AlertKind kind) => kind switch
+    {
+        AlertKind.Threat => "dreigende situatie",
+        AlertKind.Weapon => "wapen",
+        AlertKind.Fight => "vechtpartij",
+        AlertKind.GroupMoving => "groep onderweg",
+        _ => "anders",
+    };
+
+    public static string Delivery(DeliveryState state) => state switch
+    {
+        DeliveryState.Pending => "wacht",
+        DeliveryState.Pushed => "gepusht",
+        DeliveryState.Received => "ontvangen",
+        DeliveryState.SmsSent => "sms verstuurd",
+        DeliveryState.SmsDelivered => "sms bezorgd",
+        _ => "sms mislukt",
+    };
+
+    public static string Answer(AckResponse response) => response switch
+    {
+        AckResponse.Seen => "gezien",
+        AckResponse.OnMyWay => "onderweg",
+        AckResponse.OnScene => "ter plaatse",
+        _ => "kan niet",
+    };
+}

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using AlertHub.Client;
+using AlertClient.Tests.Support;
+
+namespace AlertClient.Tests;
+
+public sealed class SubscriptionTests
+{
+    [Fact]
+    public async Task Subscription_AfterServerRestart_ResumesAndDeliversAlertsRaisedMeanwhile_EachOnce()
+    {
+        var directory = Directory.CreateTempSubdirectory("alertclient-restart-").FullName;
+        var port = TestHost.FreePort();
+        var raised = new ConcurrentQueue<AlertDto>();
+        var states = new ConcurrentQueue<SubscriptionState>();
+        try
+        {
+            AlertDto before;
+            AlertSubscription subscription;
+            AlertHubClient police;
+            await using (var host = await TestHost.StartAsync(directory, port))
+            {
+                police = await host.LoginAsync(TestHost.Police);
+                subscription = police.Subscribe(options: new AlertSubscriptionOptions
+                {
+                    InitialReconnectDelay = TimeSpan.FromMilliseconds(100),
+                    MaxReconnectDelay = TimeSpan.FromMilliseconds(500),
+                });
+                subscription.AlertRaised += alert => { raised.Enqueue(alert); return Task.CompletedTask; };
+                subscription.StatusChanged += status => states.Enqueue(status.State);
+                await subscription.StartAsync();
+
+                var coordinator = await host.LoginAsync(TestHost.Coordinator);
+                before = await coordinator.RaiseAsync(new RaiseAlertRequest(Note: "voor de herstart"));
+                await Eventually.TrueAsync(() => raised.Any(a => a.Id == before.Id), "the first alert pushed live");
+            }
+            await Eventually.TrueAsync(() => states.Contains(SubscriptionState.Reconnecting), "the subscription noticing the server is gone");
+
+            // Alerts raised while the subscriber cannot connect: on the same database, through a node on another port.
+            List<AlertDto> meanwhile;
+            await using (var other = await TestHost.StartAsync(directory, TestHost.FreePort()))
+            {
+                var coordinator = await other.LoginAsync(TestHost.Coordinator);
+                meanwhile = [await coordinator.RaiseAsync(new RaiseAlertRequest(Note: "tijdens de storing 1")),
+                    await coordinator.RaiseAsync(new RaiseAlertRequest(Note: "tijdens de storing 2"))];
+            }
+
+            await using (var restarted = await TestHost.StartAsync(directory, port))
+            {
+                await subscription.WaitUntilConnectedAsync().WaitAsync(TimeSpan.FromSeconds(20));
+                var coordinator = await restarted.LoginAsync(TestHost.Coordinator);
+                var after = await coordinator.RaiseAsync(new RaiseAlertRequest(Note: "na de herstart"));
+                await Eventually.TrueAsync(() => raised.Any(a => a.Id == after.Id), "the alert raised after the restart");
+
+                Assert.Equal([before.Id, meanwhile[0].Id, meanwhile[1].Id, after.Id], raised.Select(a => a.Id).ToArray());
+                // Catch-up also confirms receipt, so the partner is not sent an SMS for alerts it did get.
+                await Eventually.TrueAsync(async () =>
+                {
+                    var seen = await coordinator.GetAlertAsync(meanwhile[1].Id);
+                    return seen.Recipients.Single(r => r.Discipline == Discipline.Police).Delivery == DeliveryState.Received;
+                }, "the police receipt for an alert delivered by catch-up");
+                await subscription.DisposeAsync();
+            }
+            Assert.Equal(4, raised.Count);
+        }
+        finally
+        {
+            TestHost.TryDelete(directory);
+        }
+    }
+
+    [Fact]
+    public async Task Subscription_UpdatesOfAKnownAlert_ArriveAsUpdatesNotAsNewAlerts()
+    {
+        await using var host = await TestHost.StartAsync();
+        var police = await host.LoginAsync(TestHost.Police);
+        var raised = new ConcurrentQueue<AlertDto>();
+        var updated = new ConcurrentQueue<AlertDto>();
+        await using var subscription = police.Subscribe();
+        subscription.AlertRaised += a => { raised.Enqueue(a); return Task.CompletedTask; };
+        subscription.AlertUpdated += a => { updated.Enqueue(a); return Task.CompletedTask; };
+        await subscription.StartAsync();
+
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        var alert = await coordinator.RaiseAsync();
+        await Eventually.TrueAsync(() => !raised.IsEmpty, "the alert");
+        await coordinator.PostUpdateAsync(alert.Id, "Politie is onderweg");
+        await Eventually.TrueAsync(() => updated.Any(a => a.Updates.Count == 1), "the update");
+
+        Assert.Single(raised);
+        Assert.All(updated, a => Assert.Equal(alert.Id, a.Id));
+    }
+}
