@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Text.Json;
+using AlertHub.Client;
+using AlertHub.Delivery;
 
 namespace AlertHub.Infrastructure.Telemetry;
 
@@ -38,18 +41,30 @@ internal sealed class AlertHubMetrics
             "Age of the oldest push in the outbox that has not been dispatched yet (0 when empty).");
     }
 
-    public void AlertRaised(string kind) => _alertsRaised.Add(1, new KeyValuePair<string, object?>("kind", kind));
+    public void AlertRaised(AlertKind kind) =>
+        _alertsRaised.Add(1, new KeyValuePair<string, object?>("kind", JsonNamingPolicy.SnakeCaseLower.ConvertName(kind.ToString())));
 
     public void ReceiptConfirmed() => _receipts.Add(1);
 
-    public void SmsSent(string purpose) => _smsSent.Add(1, new KeyValuePair<string, object?>("purpose", purpose));
+    /// <summary>Counts what the provider said: accepted is sent; failed or unknown is failed; not sent yet is neither (it is retried).</summary>
+    public void SmsOutcome(string purpose, SmsStatus status, string? errorCode)
+    {
+        if (status is SmsStatus.Queued or SmsStatus.Sent)
+        {
+            _smsSent.Add(1, new KeyValuePair<string, object?>("purpose", purpose));
+        }
+        else if (status is SmsStatus.Failed or SmsStatus.Uncertain)
+        {
+            SmsFailed(purpose, errorCode);
+        }
+    }
 
     public void SmsFailed(string purpose, string? errorCode) => _smsFailed.Add(1,
         new KeyValuePair<string, object?>("purpose", purpose),
         new KeyValuePair<string, object?>("error_code", errorCode ?? "none"));
 
-    public void PushFannedOut(string message, TimeSpan elapsed) =>
-        _fanoutDuration.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("message", message));
+    public void PushFannedOut(string kind, TimeSpan elapsed) =>
+        _fanoutDuration.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("kind", kind));
 
     public void ClientConnected() => Interlocked.Increment(ref _connections);
 

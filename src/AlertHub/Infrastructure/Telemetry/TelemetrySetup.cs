@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.Metrics;
+using AlertHub.Infrastructure.Outbox;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -23,7 +25,13 @@ internal static class TelemetrySetup
     {
         var services = builder.Services;
         services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<AlertHubMetrics>();
+        services.AddSingleton(sp =>
+        {
+            var metrics = new AlertHubMetrics(sp.GetRequiredService<IMeterFactory>());
+            // Looked up at scrape time, not here: the dispatcher itself records into these metrics.
+            metrics.UseOutboxLag(() => sp.GetRequiredService<OutboxDispatcher>().LagSeconds);
+            return metrics;
+        });
 
         var otlp = builder.Configuration[$"{TelemetryOptions.SectionName}:OtlpEndpoint"];
         var telemetry = services.AddOpenTelemetry()
