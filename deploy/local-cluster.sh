@@ -49,6 +49,7 @@ ensure_packages() {
   command -v nginx >/dev/null || missing+=(nginx)
   pg_bin >/dev/null || missing+=(postgresql)
   command -v curl >/dev/null || missing+=(curl)
+  command -v npm >/dev/null || missing+=(npm)   # the build fetches the web app's browser packages
   if ((${#missing[@]})); then
     is_root || die "missing packages: ${missing[*]} (run as root, or: sudo apt-get install -y ${missing[*]})"
     log "installing ${missing[*]}"
