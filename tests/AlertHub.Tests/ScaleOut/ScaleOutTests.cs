@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AlertHub.Client;
+using AlertHub.Tests.Support;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace AlertHub.Tests.ScaleOut;
+
+/// <summary>R11 with real parts: PostgreSQL and redis-server processes on loopback, two hub nodes.</summary>
+[Trait("Category", "ScaleOut")]
+public sealed class ScaleOutTests
+{
+    [Fact]
+    public async Task RaisedOnNodeA_ReachesPartnersOnNodeB_WithinOneSecond()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var police = await cluster.B.ListenAsync(TestHost.Police);
+        var youthWork = await cluster.B.ListenAsync(TestHost.YouthWork);
+        var coordinator = await cluster.A.LoginAsync(TestHost.Coordinator);
+
+        var clock = Stopwatch.StartNew();
+        var alert = await coordinator.RaiseAsync();
+        await police.WaitForAsync(HubNames.AlertRaised, a => a.Id == alert.Id, TimeSpan.FromSeconds(1));
+        await youthWork.WaitForAsync(HubNames.AlertRaised, a => a.Id == alert.Id, TimeSpan.FromSeconds(1));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task TokenIssuedByNodeA_IsAcceptedByNodeB()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var onA = await cluster.A.LoginAsync(TestHost.Police);
+        var onB = new AlertHubClient(cluster.B.CreateHttp());
+        onB.UseToken(onA.AccessToken!);
+
+        var me = await onB.Http.GetFromJsonAsync<MeDto>("/api/me", AlertHubJson.Options);
+        Assert.Equal(PersonRole.Partner, me!.Role);
+        await using var hub = onB.CreateHubConnection();
+        await hub.StartAsync();
+        Assert.Equal(HubConnectionState.Connected, hub.State);
+    }
+
+    [Fact]
+    public async Task RedisDown_RaisingWorks_ReadyIs503_SmsStillSent_AndEveryClientCatchesUpWhenItReturns()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        var extra = new Dictionary<string, string?>(twilio.HubSettings())
+        {
+            ["Alerts:SmsFallbackAfter"] = "00:00:01",
+            ["Hotline:Opens"] = "00:00",
+            ["Hotline:Closes"] = "23:59",
+        };
+        await using var cluster = await Cluster.StartAsync(extra);
+        var police = await cluster.A.ListenAsync(TestHost.Police);
+        var youthWork = await cluster.B.ListenAsync(TestHost.YouthWork);
+        police.ConfirmReceipts = youthWork.ConfirmReceipts = true;
+        var coordinatorA = await cluster.A.LoginAsync(TestHost.Coordinator);
+        var coordinatorB = await cluster.B.LoginAsync(TestHost.Coordinator);
+
+        cluster.Redis.Kill();
+        var raised = new List<AlertDto>
+        {
+            await coordinatorA.RaiseAsync(idempotencyKey: "down-1"),
+            await coordinatorB.RaiseAsync(idempotencyKey: "down-2"),
+            await coordinatorA.RaiseAsync(idempotencyKey: "down-3"),
+        };
+        Assert.Equal(3, raised.Select(a => a.Sequence).Distinct().Count());
+
+        using (var ready = await cluster.A.CreateHttp().GetAsync("/health/ready"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Contains("Redis", await ready.Content.ReadAsStringAsync());
+        }
+        // No push could arrive, so no device confirmed: the SMS fallback reaches the partners.
+        await Eventually.HoldsAsync(() => Task.FromResult(twilio.Messages.Count(m => m.To == "+31600000001")), n => n == 3,
+            TimeSpan.FromSeconds(20), "three SMS to the police partner while Redis is down");
+
+        await cluster.Redis.RestartAsync();
+        foreach (var listener in new[] { police, youthWork })
+        {
+            await Eventually.HoldsAsync(() => Task.FromResult(listener.Raised.Select(a => a.Id).Distinct().Count()), n => n == 3,
+                TimeSpan.FromSeconds(30), "every alert relayed after Redis returned");
+            Assert.All(raised, a => Assert.Single(listener.Raised, r => r.Id == a.Id));
+        }
+        await Eventually.HoldsAsync(async () => (await cluster.B.CreateHttp().GetAsync("/health/ready")).StatusCode,
+            s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(15), "ready again");
+        Assert.Equal(3, twilio.Messages.Count(m => m.To == "+31600000001"));
+    }
+
+    [Fact]
+    public async Task NodeDyingAfterCommitBeforePush_IsCoveredByTheOtherNode_AndItsClientsCatchUpThere()
+    {
+        await using var cluster = await Cluster.StartAsync(onlyA: new Dictionary<string, string?> { ["Faults:DropPushAfterCommit"] = "true" });
+        var onB = await cluster.B.ListenAsync(TestHost.YouthWork);
+        var onA = await cluster.A.ListenAsync(TestHost.Police);
+        var coordinator = await cluster.A.LoginAsync(TestHost.Coordinator);
+
+        var alert = await coordinator.RaiseAsync();
+        await cluster.A.DisposeAsync(); // node A dies having committed but never pushed
+
+        var relayed = await onB.WaitForAsync(HubNames.AlertRaised, a => a.Id == alert.Id, TimeSpan.FromSeconds(10));
+        Assert.Equal(alert.Sequence, relayed.Sequence);
+
+        // The partner that was on A reconnects to B and asks for what it missed.
+        var moved = new AlertHubClient(cluster.B.CreateHttp());
+        moved.UseToken(onA.Client.AccessToken!);
+        await using var hub = moved.CreateHubConnection();
+        await hub.StartAsync();
+        var missed = await hub.InvokeAsync<List<AlertDto>>(HubNames.GetAlertsSince, 0L);
+        Assert.Equal([alert.Id], missed.Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task HundredConcurrentRaisesAcrossBothNodes_GiveHundredDistinctSequences_AndEveryClientHoldsThemAll()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var police = await cluster.A.ListenAsync(TestHost.Police);
+        var youthWork = await cluster.B.ListenAsync(TestHost.YouthWork);
+        var onA = await cluster.A.LoginAsync(TestHost.Coordinator);
+        var onB = await cluster.B.LoginAsync(TestHost.Coordinator2);
+
+        var raises = Enumerable.Range(0, 100)
+            .Select(i => i % 2 == 0 ? onA.RaiseAsync(idempotencyKey: $"c{i}") : onB.RaiseAsync(idempotencyKey: $"c{i}"));
+        var alerts = await Task.WhenAll(raises);
+        Assert.Equal(100, alerts.Select(a => a.Sequence).Distinct().Count());
+        Assert.Equal(100, alerts.Select(a => a.Id).Distinct().Count());
+
+        foreach (var listener in new[] { police, youthWork })
+        {
+            await Eventually.HoldsAsync(() => Task.FromResult(listener.Raised.Select(a => a.Id).Distinct().Count()), n => n == 100,
+                TimeSpan.FromSeconds(30), "all hundred pushed");
+            var caughtUp = await listener.Connection.InvokeAsync<List<AlertDto>>(HubNames.GetAlertsSince, 0L);
+            var held = listener.Raised.Select(a => a.Id).Union(caughtUp.Select(a => a.Id)).ToHashSet();
+            Assert.True(alerts.All(a => held.Contains(a.Id)));
+            Assert.Equal(caughtUp.OrderBy(a => a.Sequence).Select(a => a.Sequence), caughtUp.Select(a => a.Sequence));
+        }
+    }
+
+    [Fact]
+    public async Task WithTwoNodes_EachSmsFallbackAndEscalationIsSentOnce()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        var extra = new Dictionary<string, string?>(twilio.HubSettings())
+        {
+            ["Alerts:SmsFallbackAfter"] = "00:00:01",
+            ["Alerts:EscalateAfter"] = "00:00:02",
+            ["Hotline:Opens"] = "00:00",
+            ["Hotline:Closes"] = "23:59",
+        };
+        await using var cluster = await Cluster.StartAsync(extra);
+        var coordinator = await cluster.A.LoginAsync(TestHost.Coordinator);
+        for (var i = 0; i < 3; i++)
+        {
+            await coordinator.RaiseAsync(idempotencyKey: $"sms-{i}");
+        }
+
+        await Eventually.HoldsAsync(() => Task.FromResult(twilio.Messages.Count(m => m.Body.StartsWith("AlertHub ESCALATIE", StringComparison.Ordinal))),
+            n => n >= 12, TimeSpan.FromSeconds(30), "escalation SMS");
+        await Task.Delay(2500);
+        var fallback = twilio.Messages.Where(m => m.Body.StartsWith("AlertHub:", StringComparison.Ordinal)).ToList();
+        var escalation = twilio.Messages.Where(m => m.Body.StartsWith("AlertHub ESCALATIE", StringComparison.Ordinal)).ToList();
+        Assert.Equal(15, fallback.Count);   // 5 recipients × 3 alerts
+        Assert.Equal(12, escalation.Count); // 3 backups + team lead, × 3 alerts
+        Assert.Equal(twilio.Messages.Count, twilio.Attempts.Count);
+    }
+}
