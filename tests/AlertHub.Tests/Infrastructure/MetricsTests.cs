@@ -5,6 +5,15 @@ using AlertHub.Tests.Support;
 
 namespace AlertHub.Tests.Infrastructure;
 
+/// <summary>
+/// The "AlertHub" meter name is the same in every host of this test process, and OpenTelemetry keeps
+/// one series per name: another host running in parallel would answer for ours. So this runs alone,
+/// as production does (one host per process).
+/// </summary>
+[CollectionDefinition(nameof(MetricsTests), DisableParallelization = true)]
+public sealed class MetricsCollection;
+
+[Collection(nameof(MetricsTests))]
 public sealed class MetricsTests
 {
     [Fact]
@@ -15,8 +24,6 @@ public sealed class MetricsTests
         police.ConfirmReceipts = true;
         var coordinator = await host.LoginAsync(TestHost.Coordinator);
         using var scraper = host.CreateHttp();
-        // Every host in this test process shares the "AlertHub" meter name, so other tests running in
-        // parallel may add to the same series: compare before and after instead of expecting exactly 1.
         var raisedBefore = Sum(await ScrapeAsync(scraper), "alerthub_alerts_raised_total");
 
         var alert = await coordinator.RaiseAsync();
