@@ -161,6 +161,7 @@ start_node() {
       --Database:Provider=Postgres \
       --Redis:Configuration="127.0.0.1:$REDIS_PORT" \
       --Demo:Enabled=true \
+      --Security:RequireHttps=false \
       --Scheduling:NodeName="node$n" \
       --Sms:OutboxPath="$dir/sms-outbox.jsonl" \
       >"$dir/node.log" 2>&1 </dev/null &

@@ -14,7 +14,7 @@ internal static class AuthApi
 {
     public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder app)
     {
-        var auth = app.MapGroup("/api/auth").WithTags("Auth");
+        var auth = app.MapGroup("/api/auth").WithTags("Auth").RequireRateLimiting(Infrastructure.Security.SecuritySetup.LoginPolicy);
         auth.MapPost("/login", Login).AllowAnonymous();
         auth.MapPost("/refresh", Refresh).AllowAnonymous();
         app.MapGet("/api/me", Me).WithTags("Auth");

@@ -13,7 +13,8 @@ internal static class AlertsApi
     public static IEndpointRouteBuilder MapAlerts(this IEndpointRouteBuilder app)
     {
         var alerts = app.MapGroup("/api/alerts").WithTags("Alerts").RequireAuthorization();
-        alerts.MapPost("/", Raise).RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator)));
+        alerts.MapPost("/", Raise).RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator)))
+            .RequireRateLimiting(Infrastructure.Security.SecuritySetup.RaisePolicy);
         alerts.MapGet("/", List);
         alerts.MapGet("/{id:guid}", Get).WithName("GetAlert");
         alerts.MapPost("/{id:guid}/acknowledgements", Acknowledge);

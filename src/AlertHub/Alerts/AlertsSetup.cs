@@ -15,6 +15,8 @@ internal static class AlertsSetup
         services.AddScoped<AlertNotifier>();
         var signalR = services.AddSignalR(options =>
             {
+                options.AddFilter<Infrastructure.Security.ConnectionRegistry>();
+                options.AddFilter<Infrastructure.Security.HubInvocationLimiter>();
                 options.AddFilter<HubErrorFilter>();
                 options.MaximumReceiveMessageSize = 16 * 1024;
             })
@@ -25,7 +27,8 @@ internal static class AlertsSetup
 
     public static IEndpointRouteBuilder MapAlertsHub(this IEndpointRouteBuilder app)
     {
-        app.MapHub<AlertsHub>(HubNames.Path);
+        // Connections close when their access token expires; the client reconnects with a refreshed one.
+        app.MapHub<AlertsHub>(HubNames.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;
     }
 }

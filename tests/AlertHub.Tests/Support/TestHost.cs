@@ -52,11 +52,12 @@ public sealed class TestHost : IAsyncDisposable
     public static Task<TestHost> StartAsync(
         string? dataDirectory = null,
         FakeTimeProvider? time = null,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("alerthub-test-").FullName;
-        var factory = new Factory(dataDirectory, time, settings ?? new Dictionary<string, string?>());
+        var factory = new Factory(dataDirectory, time, settings ?? new Dictionary<string, string?>(), services);
         factory.UseKestrel(0);
         factory.StartServer();
         return Task.FromResult(new TestHost(factory, dataDirectory, owns));
@@ -108,7 +109,8 @@ public sealed class TestHost : IAsyncDisposable
         }
     }
 
-    private sealed class Factory(string dataDirectory, FakeTimeProvider? time, IReadOnlyDictionary<string, string?> settings)
+    private sealed class Factory(string dataDirectory, FakeTimeProvider? time, IReadOnlyDictionary<string, string?> settings,
+        Action<IServiceCollection>? extraServices)
         : WebApplicationFactory<Program>
     {
         public FakeTimeProvider? Time => time;
@@ -118,6 +120,9 @@ public sealed class TestHost : IAsyncDisposable
             builder.UseEnvironment("Testing");
             builder.UseSetting("urls", "http://127.0.0.1:0");
             builder.UseSetting("Demo:Enabled", "true");
+            // Tests sign in dozens of times a minute from one address; RateLimitTests checks the real limits.
+            builder.UseSetting("Security:LoginPerMinute", "1000");
+            builder.UseSetting("Security:ApiPerMinute", "10000");
             if (PostgresServer.Requested)
             {
                 // The same directory means the same database, so restart and two-node tests work alike.
@@ -143,6 +148,7 @@ public sealed class TestHost : IAsyncDisposable
                 {
                     services.AddSingleton<TimeProvider>(time);
                 }
+                extraServices?.Invoke(services);
             });
         }
     }

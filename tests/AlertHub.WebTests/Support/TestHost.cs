@@ -76,6 +76,9 @@ public sealed class TestHost : IAsyncDisposable
             builder.UseEnvironment("Testing");
             builder.UseSetting("urls", "http://127.0.0.1:0");
             builder.UseSetting("Demo:Enabled", "true");
+            // Tests sign in dozens of times a minute from one address; RateLimitTests checks the real limits.
+            builder.UseSetting("Security:LoginPerMinute", "1000");
+            builder.UseSetting("Security:ApiPerMinute", "10000");
             builder.UseSetting("ConnectionStrings:AlertHub", $"Data Source={Path.Combine(dataDirectory, "alerthub.db")};Default Timeout=30");
             builder.UseSetting("Sms:OutboxPath", Path.Combine(dataDirectory, "sms-outbox.jsonl"));
             foreach (var (key, value) in settings)

@@ -94,7 +94,7 @@ internal sealed class OutboxDispatcher(
         {
             try
             {
-                await Task.Delay(options.Value.SweepInterval, time, ct);
+                await time.WaitAsync(options.Value.SweepInterval, ct);
                 await RelayAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -54,7 +54,7 @@ internal sealed class JobWorker(
             }
             try
             {
-                await Task.Delay(options.Value.PollInterval, time, stoppingToken);
+                await time.WaitAsync(options.Value.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException)
             {

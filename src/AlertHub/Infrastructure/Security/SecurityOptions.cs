@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AlertHub.Infrastructure.Security;
+
+internal sealed class SecurityOptions
+{
+    public const string SectionName = "Security";
+
+    /// <summary>Origins allowed to open the hub from a browser; the hub's own origin is always allowed.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>HTTPS redirection and HSTS; on by default outside Development and Testing.</summary>
+    public bool? RequireHttps { get; set; }
+
+    /// <summary>How often live hub connections are checked against the directory (role, region, active).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:10:00")]
+    public TimeSpan RecheckConnectionsEvery { get; set; } = TimeSpan.FromSeconds(5);
+
+    [Range(1, 10_000)]
+    public int RaisePerMinute { get; set; } = 60;
+
+    [Range(1, 1_000)]
+    public int LoginPerMinute { get; set; } = 30;
+
+    [Range(1, 100_000)]
+    public int ApiPerMinute { get; set; } = 600;
+
+    [Range(1, 10_000)]
+    public int HubInvocationsPerSecond { get; set; } = 20;
+
+    [Range(1024, 16 * 1024 * 1024)]
+    public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+}

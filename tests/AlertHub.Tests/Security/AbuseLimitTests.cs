@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using AlertHub.Client;
+using AlertHub.Tests.Support;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace AlertHub.Tests.Security;
+
+public sealed class AbuseLimitTests
+{
+    [Fact]
+    public async Task RaisingOverTheLimit_Gets429WithRetryAfter_AndOtherCoordinatorsAreUnaffected()
+    {
+        await using var host = await TestHost.StartAsync(settings: new Dictionary<string, string?> { ["Security:RaisePerMinute"] = "3" });
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        for (var i = 0; i < 3; i++)
+        {
+            await coordinator.RaiseAsync(idempotencyKey: $"ok-{i}");
+        }
+        using var refused = await coordinator.Http.PostAsync("/api/alerts", null);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.True(int.Parse(refused.Headers.RetryAfter!.ToString(), System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+
+        var other = await host.LoginAsync(TestHost.Coordinator2);
+        Assert.Equal(AlertStatus.Open, (await other.RaiseAsync()).Status);
+        Assert.Equal(4, (await other.ListAlertsAsync(status: null)).Count);
+    }
+
+    [Fact]
+    public async Task LoginAttemptsOverTheLimit_Get429WithRetryAfter()
+    {
+        await using var host = await TestHost.StartAsync(settings: new Dictionary<string, string?> { ["Security:LoginPerMinute"] = "3" });
+        using var http = host.CreateHttp();
+        for (var i = 0; i < 3; i++)
+        {
+            using var wrong = await http.PostAsJsonAsync("/api/auth/login", new LoginRequest(TestHost.Police, "nope-" + i));
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+        using var limited = await http.PostAsJsonAsync("/api/auth/login", new LoginRequest(TestHost.Police, TestHost.DemoPassword));
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.NotNull(limited.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task FiveWrongPasswords_LockTheAccount_EvenForTheRightPassword()
+    {
+        await using var host = await TestHost.StartAsync();
+        using var http = host.CreateHttp();
+        for (var i = 0; i < 5; i++)
+        {
+            await http.PostAsJsonAsync("/api/auth/login", new LoginRequest(TestHost.Enforcement, "wrong-" + i));
+        }
+        using var locked = await http.PostAsJsonAsync("/api/auth/login", new LoginRequest(TestHost.Enforcement, TestHost.DemoPassword));
+        Assert.Equal(HttpStatusCode.Unauthorized, locked.StatusCode);
+        Assert.Contains("geblokkeerd", await locked.Content.ReadAsStringAsync());
+        Assert.NotNull(await host.LoginAsync(TestHost.Police)); // others unaffected
+    }
+
+    [Fact]
+    public async Task HubInvocationFlood_IsRefused_WhileOtherConnectionsWork()
+    {
+        await using var host = await TestHost.StartAsync(settings: new Dictionary<string, string?> { ["Security:HubInvocationsPerSecond"] = "5" });
+        var flooder = await host.ListenAsync(TestHost.Police);
+        var calm = await host.ListenAsync(TestHost.YouthWork);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 30).Select(async _ =>
+        {
+            try
+            {
+                await flooder.Connection.InvokeAsync<List<AlertDto>>(HubNames.GetAlertsSince, 0L);
+                return true;
+            }
+            catch (HubException e) when (e.Message.Contains("Te veel", StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }));
+        Assert.Contains(false, results);
+        Assert.Contains(true, results);
+        Assert.Empty(await calm.Connection.InvokeAsync<List<AlertDto>>(HubNames.GetAlertsSince, 0L));
+    }
+
+    [Fact]
+    public async Task OversizedBodies_Get413_AndOversizedHubMessagesCloseTheConnection()
+    {
+        await using var host = await TestHost.StartAsync();
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        using var big = await coordinator.Http.PostAsync("/api/alerts",
+            new StringContent("{\"note\":\"" + new string('x', 200_000) + "\"}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
+
+        var police = await host.ListenAsync(TestHost.Police);
+        await Assert.ThrowsAnyAsync<Exception>(() => police.Connection.InvokeAsync<AlertDto>(HubNames.Acknowledge, Guid.NewGuid(), new string('x', 40_000)));
+        Assert.Empty(await coordinator.ListAlertsAsync(status: null));
+    }
+}
