@@ -153,10 +153,12 @@ start_node() {
   password=$(cat "$STATE/alerthub-db.password")
   log "hub node $n on 127.0.0.1:$port"
   # The connection string goes in through the environment: a command line is visible to every user.
+  # A build (unlike a publish) has no wwwroot of its own: the web app is served from the source tree.
   ConnectionStrings__AlertHub="Host=127.0.0.1;Port=$PG_PORT;Database=alerthub;Username=alerthub;Password=$password" \
   DOTNET_NOLOGO=1 ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Production} \
     nohup dotnet "$APP_DLL" \
       --contentRoot "$APP_DIR" \
+      --webroot "$ROOT/src/AlertHub/wwwroot" \
       --urls "http://127.0.0.1:$port" \
       --Database:Provider=Postgres \
       --Redis:Configuration="127.0.0.1:$REDIS_PORT" \
