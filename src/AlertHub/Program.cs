@@ -7,6 +7,7 @@ using AlertHub.Evaluations;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure.Telemetry;
 using AlertHub.People;
 using AlertHub.Web;
 
@@ -17,6 +18,7 @@ builder.AddSecurity();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddEvaluations();
+builder.AddTelemetry();
 builder.AddBench();
 
 var app = builder.Build();
@@ -33,6 +35,7 @@ app.MapAlerts();
 app.MapAlertsHub();
 app.MapTwilioWebhooks();
 app.MapEvaluations();
+app.MapTelemetry();
 app.MapDashboard();
 
 await app.InitialiseDatabaseAsync();
