@@ -147,6 +147,13 @@ internal sealed class OutboxDispatcher(
                 logger.LogInformation("Relayed outbox message {MessageId} for alert {AlertId}", message.Id, message.AlertId);
                 await MarkDispatchedAsync([message.Id], ct);
             }
+            else
+            {
+                // Let go of the claim soon, so the push follows within seconds once Redis is back.
+                var retryAt = time.Now() + options.Value.SweepInterval * 2;
+                await db.OutboxMessages.Where(m => m.Id == message.Id && m.ClaimedBy == node)
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.ClaimedUntil, retryAt), ct);
+            }
         }
     }
 

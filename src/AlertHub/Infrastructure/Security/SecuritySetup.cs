@@ -58,11 +58,16 @@ internal static class SecuritySetup
     {
         // Behind nginx (deploy/) the client address and scheme come from X-Forwarded-*; only
         // loopback proxies are trusted, so a client cannot pick its own rate-limit partition.
-        app.UseForwardedHeaders(new ForwardedHeadersOptions
+        var forwarded = new ForwardedHeadersOptions
         {
             ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor
                 | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
-        });
+        };
+        foreach (var proxy in options.KnownProxies)
+        {
+            forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+        }
+        app.UseForwardedHeaders(forwarded);
         var options = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         var requireHttps = options.RequireHttps ?? !(app.Environment.IsDevelopment() || app.Environment.IsEnvironment("Testing"));
         if (requireHttps)
