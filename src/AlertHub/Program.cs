@@ -7,6 +7,7 @@ using AlertHub.Evaluations;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure.Telemetry;
 using AlertHub.People;
 using AlertHub.Privacy;
 using AlertHub.Web;
@@ -19,6 +20,7 @@ builder.AddAlerts();
 builder.AddDelivery();
 builder.AddEvaluations();
 builder.AddPrivacy();
+builder.AddTelemetry();
 builder.AddBench();
 
 var app = builder.Build();
@@ -35,6 +37,7 @@ app.MapAlerts();
 app.MapAlertsHub();
 app.MapTwilioWebhooks();
 app.MapEvaluations();
+app.MapTelemetry();
 app.MapDashboard();
 app.MapPrivacy();
 

@@ -1,5 +1,6 @@
 using AlertHub.Accounts;
 using AlertHub.Client;
+using AlertHub.Infrastructure.Telemetry;
 using Mediator;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
@@ -11,17 +12,19 @@ namespace AlertHub.Alerts;
 /// (the SignalR user id), so a client can only ever receive what routing decided it should.
 /// </summary>
 [Authorize]
-internal sealed class AlertsHub(IMediator mediator, Presence presence) : Hub<IAlertsClient>
+internal sealed class AlertsHub(IMediator mediator, Presence presence, AlertHubMetrics metrics) : Hub<IAlertsClient>
 {
     public override Task OnConnectedAsync()
     {
         presence.Connected(Context.User!.PersonId());
+        metrics.ClientConnected();
         return base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         presence.Disconnected(Context.User!.PersonId());
+        metrics.ClientDisconnected();
         return base.OnDisconnectedAsync(exception);
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Outbox;
+using AlertHub.Infrastructure.Telemetry;
 using Mediator;
 
 namespace AlertHub.Alerts;
@@ -9,7 +10,8 @@ namespace AlertHub.Alerts;
 /// <summary>R3: a device confirms an alert reached it; this is what stops the SMS fallback.</summary>
 internal sealed record ConfirmReceipt(Guid CallerId, Guid AlertId) : ICommand<bool>;
 
-internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, AlertNotifier notifier, TimeProvider time, ReceiptsSeen seen)
+internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, AlertNotifier notifier, TimeProvider time, ReceiptsSeen seen,
+    AlertHubMetrics metrics)
     : ICommandHandler<ConfirmReceipt, bool>
 {
     public async ValueTask<bool> Handle(ConfirmReceipt command, CancellationToken ct)
@@ -41,6 +43,7 @@ internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, AlertNotifier 
             await db.SaveChangesAsync(ct);
             received = true;
             notifier.Flush();
+            metrics.ReceiptConfirmed();
             return true;
         }
         finally

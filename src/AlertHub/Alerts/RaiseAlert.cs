@@ -6,6 +6,7 @@ using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Errors;
 using AlertHub.Infrastructure.Scheduling;
+using AlertHub.Infrastructure.Telemetry;
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -35,6 +36,7 @@ internal sealed class RaiseAlertHandler(
     RecipientRouter router,
     Presence presence,
     AlertNotifier notifier,
+    AlertHubMetrics metrics,
     TimeProvider time,
     IOptions<HotlineOptions> hotline,
     IOptions<AlertsOptions> alertOptions,
@@ -124,6 +126,7 @@ internal sealed class RaiseAlertHandler(
         }
 
         notifier.Flush();
+        metrics.AlertRaised(alert.Kind);
         return new RaiseAlertResult(alert.ToDto(), Created: true);
     }
 

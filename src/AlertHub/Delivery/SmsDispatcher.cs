@@ -3,6 +3,7 @@ using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Hotline;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Telemetry;
 using AlertHub.People;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ internal sealed class SmsDispatcher(
     TimeProvider time,
     IOptions<TwilioOptions> twilio,
     IOptions<HotlineOptions> hotline,
+    AlertHubMetrics metrics,
     ILogger<SmsDispatcher> logger)
 {
     public const string DefaultPublicBaseUrl = "http://127.0.0.1:5080";
@@ -41,6 +43,7 @@ internal sealed class SmsDispatcher(
             logger.LogWarning("Recipient {PersonId} of alert {AlertId} has no phone number for the SMS fallback", person.Id, alert.Id);
             recipient.Delivery = DeliveryState.SmsFailed;
             await db.SaveChangesAsync(ct);
+            metrics.SmsFailed(purpose, "no_phone");
             return SmsStatus.Failed;
         }
 
@@ -95,6 +98,7 @@ internal sealed class SmsDispatcher(
             logger.LogWarning("SMS {SmsId} for alert {AlertId}: {Status} ({ErrorCode})", message.Id, alert.Id, result.Status, result.ErrorCode);
         }
         await db.SaveChangesAsync(CancellationToken.None);
+        metrics.SmsOutcome(purpose, result.Status, result.ErrorCode);
         return result.Status;
     }
 }

@@ -35,7 +35,7 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
         var alert = await coordinator.Client.RaiseAsync();
         var sent = await _twilio.WaitForMessagesAsync(5);
         var toPolice = sent.Single(m => m.To == "+31600000001");
-        var callback = Rebase(toPolice);
+        var callback = await RebaseAsync(toPolice);
 
         using (var forged = await _twilio.SendStatusAsync(callback, "delivered", signatureOverride: "bm90IGEgc2lnbmF0dXJl"))
         {
@@ -72,7 +72,7 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
             var alert = await coordinator.RaiseAsync(idempotencyKey: $"fail-{i}");
             var message = (await _twilio.WaitForMessagesAsync(5 * i)).Single(m => m.To == "+31600000003" && !Seen.Contains(m.Sid));
             Seen.Add(message.Sid);
-            using var response = await _twilio.SendStatusAsync(Rebase(message), "undelivered", "30003");
+            using var response = await _twilio.SendStatusAsync(await RebaseAsync(message), "undelivered", "30003");
             Assert.True(response.IsSuccessStatusCode);
             var view = await coordinator.GetAlertAsync(alert.Id);
             Assert.Equal(DeliveryState.SmsFailed, view.Recipients.Single(r => r.Discipline == Discipline.Enforcement).Delivery);
@@ -127,9 +127,14 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
     private readonly HashSet<string> Seen = [];
 
     // The fake sends callbacks to the URL the hub gave it; the hub has no PublicBaseUrl in these
-    // tests, so it signs against its own address, which is where the callback must go.
-    private FakeTwilio.SentMessage Rebase(FakeTwilio.SentMessage message) =>
-        message with { StatusCallback = new Uri(_host.BaseAddress, TwilioWebhooks.StatusPath).ToString() };
+    // tests, so it signs against its own address, which is where the callback must go. The fake has
+    // answered before the hub stored the sid; a callback is only meaningful once it has.
+    private async Task<FakeTwilio.SentMessage> RebaseAsync(FakeTwilio.SentMessage message)
+    {
+        await Eventually.HoldsAsync(() => _host.WithDbAsync(db => db.SmsMessages.AnyAsync(m => m.ProviderSid == message.Sid)), stored => stored,
+            what: "the hub stored the Twilio sid");
+        return message with { StatusCallback = new Uri(_host.BaseAddress, TwilioWebhooks.StatusPath).ToString() };
+    }
 
     private Task<SmsStatus> StatusOf(string sid) =>
         _host.WithDbAsync(db => db.SmsMessages.Where(m => m.ProviderSid == sid).Select(m => m.Status).SingleAsync());

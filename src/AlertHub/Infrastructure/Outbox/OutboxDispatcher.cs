@@ -1,9 +1,11 @@
 using AlertHub.Infrastructure;
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
 using System.Threading.Channels;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Telemetry;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -47,6 +49,7 @@ internal sealed class OutboxDispatcher(
     IOptions<OutboxOptions> options,
     IOptions<FaultOptions> faults,
     IOptions<Scheduling.SchedulingOptions> scheduling,
+    AlertHubMetrics metrics,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     private readonly Channel<OutboxWork> _queue = Channel.CreateUnbounded<OutboxWork>(new UnboundedChannelOptions { SingleReader = true });
@@ -144,27 +147,44 @@ internal sealed class OutboxDispatcher(
                 logger.LogInformation("Relayed outbox message {MessageId} for alert {AlertId}", message.Id, message.AlertId);
                 await MarkDispatchedAsync([message.Id], ct);
             }
+            else
+            {
+                // Let go of the claim soon, so the push follows within seconds once Redis is back.
+                var retryAt = time.Now() + options.Value.SweepInterval * 2;
+                await db.OutboxMessages.Where(m => m.Id == message.Id && m.ClaimedBy == node)
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.ClaimedUntil, retryAt), ct);
+            }
         }
     }
 
     private async Task<bool> SendAsync(OutboxWork work)
     {
+        var kind = work.Kind == OutboxKind.Raised ? "raised" : "updated";
+        using var activity = AlertHubMetrics.ActivitySource.StartActivity("alerthub.push.fanout");
+        activity?.SetTag("alerthub.alert.id", work.Alert.Id);
+        activity?.SetTag("alerthub.push.kind", kind);
+        activity?.SetTag("alerthub.push.audience", work.Audience.Count);
+        var started = Stopwatch.GetTimestamp();
         try
         {
             if (work.Kind == OutboxKind.Raised)
             {
                 await hub.Clients.Users(work.Audience).AlertRaised(work.Alert);
-                return true;
             }
-            if (work.NewlyAdded.Count > 0)
+            else
             {
-                await hub.Clients.Users(work.NewlyAdded).AlertRaised(work.Alert);
+                if (work.NewlyAdded.Count > 0)
+                {
+                    await hub.Clients.Users(work.NewlyAdded).AlertRaised(work.Alert);
+                }
+                await hub.Clients.Users(work.Audience.Except(work.NewlyAdded).ToList()).AlertUpdated(work.Alert);
             }
-            await hub.Clients.Users(work.Audience.Except(work.NewlyAdded).ToList()).AlertUpdated(work.Alert);
+            metrics.PushFannedOut(kind, Stopwatch.GetElapsedTime(started));
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             // Typically the Redis backplane is down. The row stays undispatched and is relayed later.
             logger.LogWarning("Push of outbox message {MessageId} failed ({Error}); it will be relayed", work.MessageId, e.GetType().Name);
             return false;

@@ -9,6 +9,9 @@ internal sealed class SecurityOptions
     /// <summary>Origins allowed to open the hub from a browser; the hub's own origin is always allowed.</summary>
     public string[] AllowedOrigins { get; set; } = [];
 
+    /// <summary>Addresses of load balancers whose X-Forwarded-For is believed, besides loopback.</summary>
+    public string[] KnownProxies { get; set; } = [];
+
     /// <summary>HTTPS redirection and HSTS; on by default outside Development and Testing.</summary>
     public bool? RequireHttps { get; set; }
 

@@ -56,14 +56,20 @@ internal static class SecuritySetup
 
     public static WebApplication UseSecurity(this WebApplication app)
     {
+        var options = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         // Behind nginx (deploy/) the client address and scheme come from X-Forwarded-*; only
-        // loopback proxies are trusted, so a client cannot pick its own rate-limit partition.
-        app.UseForwardedHeaders(new ForwardedHeadersOptions
+        // loopback proxies (and Security:KnownProxies) are trusted, so a client cannot pick its own
+        // rate-limit partition.
+        var forwarded = new ForwardedHeadersOptions
         {
             ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor
                 | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
-        });
-        var options = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        };
+        foreach (var proxy in options.KnownProxies)
+        {
+            forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+        }
+        app.UseForwardedHeaders(forwarded);
         var requireHttps = options.RequireHttps ?? !(app.Environment.IsDevelopment() || app.Environment.IsEnvironment("Testing"));
         if (requireHttps)
         {
