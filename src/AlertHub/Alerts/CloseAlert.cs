@@ -3,6 +3,7 @@ using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Behaviors;
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -20,7 +21,7 @@ internal sealed class CloseAlertValidator : AbstractValidator<CloseAlert>
     public CloseAlertValidator()
     {
         RuleFor(c => c.To).Must(s => s is AlertStatus.Resolved or AlertStatus.Cancelled);
-        RuleFor(c => c.Outcome).MaximumLength(1000).WithMessage("De uitkomst mag hoogstens 1000 tekens zijn.");
+        RuleFor(c => c.Outcome).MaximumLength(1000).WithMessage("De uitkomst mag hoogstens 1000 tekens zijn.").MustBeSafeText();
     }
 }
 

@@ -3,6 +3,7 @@ using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Behaviors;
 using FluentValidation;
 using Mediator;
 
@@ -16,7 +17,7 @@ internal sealed class PostUpdateValidator : AbstractValidator<PostUpdate>
     public PostUpdateValidator()
     {
         RuleFor(c => c.Text).NotEmpty().WithMessage("Schrijf een korte update.")
-            .MaximumLength(1000).WithMessage("Een update mag hoogstens 1000 tekens zijn.");
+            .MaximumLength(1000).WithMessage("Een update mag hoogstens 1000 tekens zijn.").MustBeSafeText();
     }
 }
 

@@ -7,6 +7,7 @@ using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Errors;
 using AlertHub.Infrastructure.Scheduling;
 using AlertHub.Infrastructure.Telemetry;
+using AlertHub.Infrastructure.Behaviors;
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -26,8 +27,8 @@ internal sealed class RaiseAlertValidator : AbstractValidator<RaiseAlert>
     {
         RuleFor(c => c.SchoolId).MaximumLength(64);
         RuleFor(c => c.Kind).IsInEnum();
-        RuleFor(c => c.Note).MaximumLength(500).WithMessage("De notitie mag hoogstens 500 tekens zijn.");
-        RuleFor(c => c.IdempotencyKey).MaximumLength(100).OverridePropertyName("Idempotency-Key");
+        RuleFor(c => c.Note).MaximumLength(500).WithMessage("De notitie mag hoogstens 500 tekens zijn.").MustBeSafeText();
+        RuleFor(c => c.IdempotencyKey).MustBeSafeText().MaximumLength(100).OverridePropertyName("Idempotency-Key");
     }
 }
 

@@ -3,6 +3,7 @@ using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Behaviors;
 using FluentValidation;
 using Mediator;
 
@@ -18,15 +19,15 @@ internal sealed class UpdateEvaluationValidator : AbstractValidator<UpdateEvalua
     public UpdateEvaluationValidator()
     {
         RuleFor(c => c.Answers).NotNull();
-        RuleFor(c => c.Answers.WentWell).MaximumLength(MaxText).OverridePropertyName("wentWell");
-        RuleFor(c => c.Answers.WentWrong).MaximumLength(MaxText).OverridePropertyName("wentWrong");
-        RuleFor(c => c.Answers.Cooperation).MaximumLength(MaxText).OverridePropertyName("cooperation");
+        RuleFor(c => c.Answers.WentWell).MustBeSafeText().MaximumLength(MaxText).OverridePropertyName("wentWell");
+        RuleFor(c => c.Answers.WentWrong).MustBeSafeText().MaximumLength(MaxText).OverridePropertyName("wentWrong");
+        RuleFor(c => c.Answers.Cooperation).MustBeSafeText().MaximumLength(MaxText).OverridePropertyName("cooperation");
         RuleFor(c => c.Answers.ActionItems).Must(items => items is null || items.Count <= 50)
             .WithMessage("Hoogstens 50 actiepunten.").OverridePropertyName("actionItems");
         RuleForEach(c => c.Answers.ActionItems).ChildRules(item =>
         {
-            item.RuleFor(a => a.Description).NotEmpty().WithMessage("Beschrijf het actiepunt.").MaximumLength(1000);
-            item.RuleFor(a => a.Owner).MaximumLength(200);
+            item.RuleFor(a => a.Description).NotEmpty().WithMessage("Beschrijf het actiepunt.").MaximumLength(1000).MustBeSafeText();
+            item.RuleFor(a => a.Owner).MaximumLength(200).MustBeSafeText();
         }).OverridePropertyName("actionItems");
     }
 }

@@ -63,7 +63,13 @@ internal static class InfrastructureSetup
         services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         // Binding errors are thrown so that one handler can name the offending field.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.Configure<JsonOptions>(o => AlertHubJson.Configure(o.SerializerOptions));
+        services.Configure<JsonOptions>(o =>
+        {
+            AlertHubJson.Configure(o.SerializerOptions);
+            // A misspelt or foreign field is an error, not silently dropped (the client stays tolerant
+            // when reading, so servers can add fields without breaking it).
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+        });
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddOpenApi();

@@ -54,7 +54,38 @@ internal sealed class RedisProbe(string configuration) : IDisposable
         return ConnectionMultiplexer.Connect(options);
     });
 
-    public async Task<TimeSpan> PingAsync() => await _connection.Value.GetDatabase().PingAsync();
+    private long _lastFailureTicks = DateTimeOffset.MinValue.UtcTicks;
+
+    public async Task<TimeSpan> PingAsync()
+    {
+        try
+        {
+            return await _connection.Value.GetDatabase().PingAsync();
+        }
+        catch (RedisException)
+        {
+            Interlocked.Exchange(ref _lastFailureTicks, DateTimeOffset.UtcNow.UtcTicks);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// True when Redis has answered without a failure for at least <paramref name="span"/>. After an
+    /// outage every node must first re-subscribe its SignalR channels; a push published before that
+    /// reaches nobody, so the relay waits for Redis to be back for a while, not just back.
+    /// </summary>
+    public async Task<bool> StableForAsync(TimeSpan span)
+    {
+        try
+        {
+            await PingAsync();
+        }
+        catch (RedisException)
+        {
+            return false;
+        }
+        return DateTimeOffset.UtcNow.UtcTicks - Interlocked.Read(ref _lastFailureTicks) >= span.Ticks;
+    }
 
     public void Dispose()
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using AlertHub.Client;
+using AlertHub.Infrastructure.Behaviors;
 using FluentValidation;
 using static AlertHub.People.DirectoryRuleExtensions;
 
@@ -137,7 +138,8 @@ internal static class DirectoryRuleExtensions
     public static IRuleBuilderOptions<T, string?> MustBeName<T>(this IRuleBuilderInitial<T, string?> rule) => rule
         .Cascade(CascadeMode.Stop)
         .NotEmpty().WithMessage("Naam is verplicht.")
-        .MaximumLength(DirectoryFormats.NameMaxLength).WithMessage($"Een naam is hoogstens {DirectoryFormats.NameMaxLength} tekens.");
+        .MaximumLength(DirectoryFormats.NameMaxLength).WithMessage($"Een naam is hoogstens {DirectoryFormats.NameMaxLength} tekens.")
+        .Must(SafeText.IsSafe).WithMessage(SafeText.Message);
 
     public static IRuleBuilderOptions<T, string?> MustBeReference<T>(this IRuleBuilder<T, string?> rule) => rule
         .MaximumLength(DirectoryFormats.IdMaxLength).WithMessage($"Een id is hoogstens {DirectoryFormats.IdMaxLength} tekens.");

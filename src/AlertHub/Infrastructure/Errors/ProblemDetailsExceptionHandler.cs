@@ -66,7 +66,9 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
             {
                 [field] = [json.Message?.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) == true
                     ? "Ongeldige waarde voor dit veld."
-                    : "De JSON is ongeldig."],
+                    : json.Message?.Contains("could not be mapped", StringComparison.Ordinal) == true
+                        ? "Onbekend veld."
+                        : "De JSON is ongeldig."],
             })
             {
                 Status = StatusCodes.Status400BadRequest,

@@ -22,6 +22,10 @@ internal sealed class OutboxOptions
 
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long Redis must answer again before relaying: time for every node to re-subscribe.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan RedisSettleTime { get; set; } = TimeSpan.FromSeconds(3);
 }
 
 /// <summary>Fault hooks for resilience tests and drills; all off by default.</summary>
@@ -45,6 +49,7 @@ internal sealed record OutboxWork(Guid MessageId, AlertDto Alert, OutboxKind Kin
 internal sealed class OutboxDispatcher(
     IHubContext<AlertsHub, IAlertsClient> hub,
     IServiceScopeFactory scopes,
+    IServiceProvider services,
     TimeProvider time,
     IOptions<OutboxOptions> options,
     IOptions<FaultOptions> faults,
@@ -111,6 +116,10 @@ internal sealed class OutboxDispatcher(
 
     internal async Task RelayAsync(CancellationToken ct)
     {
+        if (services.GetService<RedisProbe>() is { } redis && !await redis.StableForAsync(options.Value.RedisSettleTime))
+        {
+            return; // Redis is down or just came back; the pushes wait in the outbox
+        }
         var now = time.Now();
         var before = now - options.Value.RelayAfter;
         await using var scope = scopes.CreateAsyncScope();
