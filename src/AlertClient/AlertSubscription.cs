@@ -61,6 +61,7 @@ public sealed class AlertSubscription : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     // Last reported version of each alert (a hash of its JSON), to tell new, changed and repeated apart.
     private readonly Dictionary<Guid, int> _reported = [];
+    private readonly HashSet<Guid> _open = [];
     private readonly Queue<Guid> _reportedOrder = new();
     private readonly HashSet<Guid> _unconfirmed = [];
     private readonly CancellationTokenSource _stop = new();
@@ -210,8 +211,44 @@ public sealed class AlertSubscription : IAsyncDisposable
             }
             if (missed.Count == 0 || LastSequence == since)
             {
-                return;
+                break;
             }
+        }
+        // GetAlertsSince only returns alerts raised after the sequence: an older alert resolved or
+        // cancelled while we were away is re-read by id, so its user does not keep seeing it open.
+        Guid[] open;
+        await _gate.WaitAsync(ct);
+        try
+        {
+            open = [.. _open];
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        foreach (var id in open)
+        {
+            try
+            {
+                await ReceiveAsync(connection, await _client.GetAlertAsync(id, ct), raised: false);
+            }
+            catch (AlertHubException e) when (e.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Forbidden)
+            {
+                await ForgetAsync(id, ct);
+            }
+        }
+    }
+
+    private async Task ForgetAsync(Guid id, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            _open.Remove(id);
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
@@ -221,6 +258,14 @@ public sealed class AlertSubscription : IAsyncDisposable
         try
         {
             InterlockedMax(ref _lastSequence, alert.Sequence);
+            if (alert.Status == AlertStatus.Open)
+            {
+                _open.Add(alert.Id);
+            }
+            else
+            {
+                _open.Remove(alert.Id);
+            }
             var version = JsonSerializer.Serialize(alert, AlertHubJson.Options).GetHashCode(StringComparison.Ordinal);
             var known = _reported.TryGetValue(alert.Id, out var last);
             if (known && last == version)

@@ -71,6 +71,51 @@ public sealed class SubscriptionTests
     }
 
     [Fact]
+    public async Task Subscription_AlertCancelledWhileAway_ArrivesAsAnUpdateAfterReconnecting()
+    {
+        var directory = Directory.CreateTempSubdirectory("alertclient-cancel-").FullName;
+        var port = TestHost.FreePort();
+        var updated = new ConcurrentQueue<AlertDto>();
+        try
+        {
+            AlertDto alert;
+            AlertSubscription subscription;
+            await using (var host = await TestHost.StartAsync(directory, port))
+            {
+                var police = await host.LoginAsync(TestHost.Police);
+                subscription = police.Subscribe(options: new AlertSubscriptionOptions
+                {
+                    InitialReconnectDelay = TimeSpan.FromMilliseconds(100),
+                    MaxReconnectDelay = TimeSpan.FromMilliseconds(500),
+                });
+                var raised = new ConcurrentQueue<AlertDto>();
+                subscription.AlertRaised += a => { raised.Enqueue(a); return Task.CompletedTask; };
+                subscription.AlertUpdated += a => { updated.Enqueue(a); return Task.CompletedTask; };
+                await subscription.StartAsync();
+                alert = await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync();
+                await Eventually.TrueAsync(() => raised.Any(a => a.Id == alert.Id), "the alert pushed live");
+            }
+
+            // Cancelled through another node while this subscriber is cut off: no push can reach it.
+            await using (var other = await TestHost.StartAsync(directory, TestHost.FreePort()))
+            {
+                await (await other.LoginAsync(TestHost.Coordinator)).CancelAsync(alert.Id);
+            }
+
+            await using (var restarted = await TestHost.StartAsync(directory, port))
+            {
+                await Eventually.TrueAsync(() => updated.Any(a => a.Id == alert.Id && a.Status == AlertStatus.Cancelled),
+                    "the cancellation after reconnecting");
+                await subscription.DisposeAsync();
+            }
+        }
+        finally
+        {
+            TestHost.TryDelete(directory);
+        }
+    }
+
+    [Fact]
     public async Task Subscription_UpdatesOfAKnownAlert_ArriveAsUpdatesNotAsNewAlerts()
     {
         await using var host = await TestHost.StartAsync();
