@@ -25,6 +25,9 @@ internal static class DeliverySetup
             .AddResilienceHandler("twilio", (pipeline, context) =>
             {
                 var twilio = context.ServiceProvider.GetRequiredService<IOptions<TwilioOptions>>().Value;
+                // Timeouts, Retry-After waits and break durations are network facts in real seconds, not
+                // business time: a test clock moved forward must not time out a request still in flight.
+                pipeline.TimeProvider = TimeProvider.System;
                 // Retry only what cannot have sent an SMS: 429 (Twilio refused it, honouring Retry-After)
                 // and a connection that was never made. A 5xx or a timeout may have sent it: no retry.
                 pipeline.AddRetry(new HttpRetryStrategyOptions
