@@ -19,7 +19,8 @@ namespace AlertHub.Tests.Support;
 /// </summary>
 public sealed class FakeTwilio : IAsyncDisposable
 {
-    public const string AccountSid = "AC00000000000000000000000000000001";
+    // Deliberately not hex after "AC", so it can never be mistaken for (or used as) a real account SID.
+    public const string AccountSid = "ACfakefakefakefakefakefakefake0001";
     public const string AuthToken = "fake-auth-token-0123456789";
     public const string From = "+3197000000001";
 
