@@ -1,6 +1,5 @@
 using AlertHub.Accounts;
 using AlertHub.Alerts;
-using AlertHub.Bench;
 using AlertHub.Dashboard;
 using AlertHub.Delivery;
 using AlertHub.Evaluations;
@@ -21,7 +20,6 @@ builder.AddDelivery();
 builder.AddEvaluations();
 builder.AddPrivacy();
 builder.AddTelemetry();
-builder.AddBench();
 
 var app = builder.Build();
 app.UseInfrastructure();

@@ -4,6 +4,8 @@ using AlertHub.Cli.Bench;
 using AlertHub.Client;
 using AlertClient.Tests.Support;
 
+using AlertHub.Testing;
+
 namespace AlertClient.Tests;
 
 public sealed partial class CliTests
@@ -50,7 +52,7 @@ public sealed partial class CliTests
         using var cli = new Cli();
         cli.As("someone");
 
-        Assert.Equal(1, await cli.RunAsync("login", "--url", $"http://127.0.0.1:{TestHost.FreePort()}", "--email", TestHost.Police, "--password", "x"));
+        Assert.Equal(1, await cli.RunAsync("login", "--url", $"http://127.0.0.1:{FreePort.Next()}", "--email", TestHost.Police, "--password", "x"));
         Assert.Contains("niet bereikbaar", cli.Output, StringComparison.Ordinal);
 
         Assert.Equal(1, await cli.RunAsync("login", "--url", "geen-adres", "--email", TestHost.Police, "--password", "x"));

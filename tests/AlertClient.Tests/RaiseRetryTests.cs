@@ -3,6 +3,8 @@ using System.Collections.Concurrent;
 using AlertHub.Client;
 using AlertClient.Tests.Support;
 
+using AlertHub.Testing;
+
 namespace AlertClient.Tests;
 
 public sealed class RaiseRetryTests

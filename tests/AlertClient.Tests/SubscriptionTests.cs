@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using AlertHub.Client;
 using AlertClient.Tests.Support;
 
+using AlertHub.Testing;
+
 namespace AlertClient.Tests;
 
 public sealed class SubscriptionTests
@@ -10,7 +12,7 @@ public sealed class SubscriptionTests
     public async Task Subscription_AfterServerRestart_ResumesAndDeliversAlertsRaisedMeanwhile_EachOnce()
     {
         var directory = Directory.CreateTempSubdirectory("alertclient-restart-").FullName;
-        var port = TestHost.FreePort();
+        var port = FreePort.Next();
         var raised = new ConcurrentQueue<AlertDto>();
         var states = new ConcurrentQueue<SubscriptionState>();
         try
@@ -18,7 +20,7 @@ public sealed class SubscriptionTests
             AlertDto before;
             AlertSubscription subscription;
             AlertHubClient police;
-            await using (var host = await TestHost.StartAsync(directory, port))
+            await using (var host = await TestHost.StartAsync(directory, port: port))
             {
                 police = await host.LoginAsync(TestHost.Police);
                 subscription = police.Subscribe(options: new AlertSubscriptionOptions
@@ -38,14 +40,14 @@ public sealed class SubscriptionTests
 
             // Alerts raised while the subscriber cannot connect: on the same database, through a node on another port.
             List<AlertDto> meanwhile;
-            await using (var other = await TestHost.StartAsync(directory, TestHost.FreePort()))
+            await using (var other = await TestHost.StartAsync(directory, port: FreePort.Next()))
             {
                 var coordinator = await other.LoginAsync(TestHost.Coordinator);
                 meanwhile = [await coordinator.RaiseAsync(new RaiseAlertRequest(Note: "tijdens de storing 1")),
                     await coordinator.RaiseAsync(new RaiseAlertRequest(Note: "tijdens de storing 2"))];
             }
 
-            await using (var restarted = await TestHost.StartAsync(directory, port))
+            await using (var restarted = await TestHost.StartAsync(directory, port: port))
             {
                 await subscription.WaitUntilConnectedAsync().WaitAsync(TimeSpan.FromSeconds(20));
                 var coordinator = await restarted.LoginAsync(TestHost.Coordinator);
@@ -74,13 +76,13 @@ public sealed class SubscriptionTests
     public async Task Subscription_AlertCancelledWhileAway_ArrivesAsAnUpdateAfterReconnecting()
     {
         var directory = Directory.CreateTempSubdirectory("alertclient-cancel-").FullName;
-        var port = TestHost.FreePort();
+        var port = FreePort.Next();
         var updated = new ConcurrentQueue<AlertDto>();
         try
         {
             AlertDto alert;
             AlertSubscription subscription;
-            await using (var host = await TestHost.StartAsync(directory, port))
+            await using (var host = await TestHost.StartAsync(directory, port: port))
             {
                 var police = await host.LoginAsync(TestHost.Police);
                 subscription = police.Subscribe(options: new AlertSubscriptionOptions
@@ -97,12 +99,12 @@ public sealed class SubscriptionTests
             }
 
             // Cancelled through another node while this subscriber is cut off: no push can reach it.
-            await using (var other = await TestHost.StartAsync(directory, TestHost.FreePort()))
+            await using (var other = await TestHost.StartAsync(directory, port: FreePort.Next()))
             {
                 await (await other.LoginAsync(TestHost.Coordinator)).CancelAsync(alert.Id);
             }
 
-            await using (var restarted = await TestHost.StartAsync(directory, port))
+            await using (var restarted = await TestHost.StartAsync(directory, port: port))
             {
                 await Eventually.TrueAsync(() => updated.Any(a => a.Id == alert.Id && a.Status == AlertStatus.Cancelled),
                     "the cancellation after reconnecting");

@@ -4,6 +4,8 @@ using System.Text.Json;
 using AlertHub.WebTests.Support;
 using Microsoft.Playwright;
 
+using AlertHub.Testing;
+
 namespace AlertHub.WebTests;
 
 [Collection(BrowserCollection.Name)]
@@ -96,9 +98,8 @@ public sealed class AlertFlowTests(BrowserFixture browser) : IAsyncLifetime
     {
         await _host.DisposeAsync();
         // Open only on a weekday three days from now: closed today, whatever the clock says.
-        var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
-        var otherDay = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone).AddDays(3).DayOfWeek.ToString()[..3];
-        _host = await TestHost.StartAsync(new Dictionary<string, string?> { ["Hotline:Days"] = otherDay });
+        var otherDay = TestClock.Local(TestClock.Running().GetUtcNow()).AddDays(3).DayOfWeek.ToString()[..3];
+        _host = await TestHost.StartAsync(settings: new Dictionary<string, string?> { ["Hotline:Days"] = otherDay });
         var coordinator = await browser.NewPhoneAsync(_host);
         await coordinator.SignInAsync(TestHost.Coordinator);
 

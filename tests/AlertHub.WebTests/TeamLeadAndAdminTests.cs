@@ -3,6 +3,8 @@ using System.Text.Json;
 using AlertHub.WebTests.Support;
 using Microsoft.Playwright;
 
+using AlertHub.Testing;
+
 namespace AlertHub.WebTests;
 
 [Collection(BrowserCollection.Name)]
@@ -49,7 +51,7 @@ public sealed class TeamLeadAndAdminTests(BrowserFixture browser) : IAsyncLifeti
         await Assertions.Expect(page.Locator("[data-testid=missing]")).ToContainTextAsync("geen eigenaar");
 
         await page.FillAsync(".action-item input[name=owner]", "Beheer");
-        await page.FillAsync(".action-item input[name=dueDate]", DateTime.Today.AddDays(14).ToString("yyyy-MM-dd"));
+        await page.FillAsync(".action-item input[name=dueDate]", TestClock.Local(_host.Now).AddDays(14).ToString("yyyy-MM-dd"));
         await page.ClickAsync("[data-testid=close-evaluation]");
         await Assertions.Expect(page.Locator("[data-testid=evaluation-status]")).ToContainTextAsync("Evaluatie gesloten.");
         await page.ScreenshotAsync("teamlead-evaluation-closed");

@@ -17,7 +17,7 @@ internal static class BenchCommand
         var raiseOnly = new Option<bool>("--raise-only") { Description = "Alleen melden en opslaan, zo snel als het kan (geen verbindingen)" };
         var concurrency = new Option<int>("--concurrency") { Description = "Gelijktijdige meldingen bij --raise-only", DefaultValueFactory = _ => 8 };
         var noBare = new Option<bool>("--no-bare") { Description = "De kale SignalR-hub niet meten" };
-        var url = new Option<string?>("--url") { Description = "Een al draaiende AlertHub (met --Bench:Partners); standaard start de bench er zelf een" };
+        var url = new Option<string?>("--url") { Description = "Een al draaiende bench-hub (bench/BenchHost met --Bench:Partners); standaard start de bench er zelf een" };
         var bareUrl = new Option<string?>("--bare-url") { Description = "Een al draaiende BareHub" };
         var hubDll = new Option<string?>("--hub-dll") { Description = "Pad naar AlertHub.dll (standaard: gebouwd in deze repository)" };
         var bareDll = new Option<string?>("--bare-dll") { Description = "Pad naar BareHub.dll" };

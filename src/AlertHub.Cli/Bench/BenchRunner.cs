@@ -16,7 +16,7 @@ internal sealed record BenchSettings
     public bool RaiseOnly { get; init; }
     public int RaiseConcurrency { get; init; } = 8;
     public bool SkipBare { get; init; }
-    /// <summary>An AlertHub already running (started with --Bench:Partners); null = start one.</summary>
+    /// <summary>A bench hub already running (bench/BenchHost started with --Bench:Partners); null = start one.</summary>
     public Uri? Url { get; init; }
     public Uri? BareUrl { get; init; }
     public string? HubDll { get; init; }
@@ -95,7 +95,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
             return new FanOutTarget(url, null);
         }
         progress("AlertHub starten", 0, 1);
-        var dll = settings.HubDll ?? ServerBinaries.Find("src/AlertHub", "AlertHub.dll");
+        var dll = settings.HubDll ?? ServerBinaries.Find("bench/BenchHost", "AlertHub.BenchHost.dll");
         var server = await ServerProcess.StartAsync(dll,
         [
             $"--Bench:Partners={settings.Accounts}",
@@ -409,7 +409,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         }
         catch (AlertHubException e) when (e.StatusCode == System.Net.HttpStatusCode.Unauthorized)
         {
-            throw new UserError($"Inloggen als {email} lukt niet: start de hub met --Bench:Partners=<aantal> (minstens --accounts).");
+            throw new UserError($"Inloggen als {email} lukt niet: start de bench-hub (bench/BenchHost) met --Bench:Partners=<aantal> (minstens --accounts).");
         }
     }
 

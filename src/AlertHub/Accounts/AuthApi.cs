@@ -47,11 +47,12 @@ internal static class AuthApi
 
     private static async Task<Results<SignInHttpResult, ProblemHttpResult>> Refresh(
         RefreshRequest request, SignInManager<AppUser> signInManager, AlertHubDbContext db,
-        IOptionsMonitor<BearerTokenOptions> bearerOptions, TimeProvider time)
+        IOptionsMonitor<BearerTokenOptions> bearerOptions)
     {
-        var protector = bearerOptions.Get(IdentityConstants.BearerScheme).RefreshTokenProtector;
-        var ticket = string.IsNullOrEmpty(request.RefreshToken) ? null : protector.Unprotect(request.RefreshToken);
-        if (ticket?.Properties.ExpiresUtc is not { } expires || time.Now() >= expires)
+        var bearer = bearerOptions.Get(IdentityConstants.BearerScheme);
+        var ticket = string.IsNullOrEmpty(request.RefreshToken) ? null : bearer.RefreshTokenProtector.Unprotect(request.RefreshToken);
+        // The clock the token was issued on (real time, see AccountsSetup).
+        if (ticket?.Properties.ExpiresUtc is not { } expires || (bearer.TimeProvider ?? TimeProvider.System).GetUtcNow() >= expires)
         {
             return Unauthorized();
         }

@@ -3,7 +3,6 @@ using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Outbox;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace AlertHub.Alerts;
 
@@ -13,7 +12,7 @@ namespace AlertHub.Alerts;
 /// dispatcher. A client never hears of an alert the database does not hold, and a committed alert is
 /// always pushed, by this node or, if it dies, by another.
 /// </summary>
-internal sealed class AlertNotifier(AlertHubDbContext db, OutboxDispatcher dispatcher, TimeProvider time, IOptions<FaultOptions> faults)
+internal sealed class AlertNotifier(AlertHubDbContext db, OutboxDispatcher dispatcher, TimeProvider time)
 {
     private readonly List<(OutboxMessage Message, Alert Alert, List<string> Audience, List<string> NewlyAdded)> _staged = [];
 
@@ -40,12 +39,9 @@ internal sealed class AlertNotifier(AlertHubDbContext db, OutboxDispatcher dispa
     /// <summary>After the commit: push now (the sequence and every generated value are known).</summary>
     public void Flush()
     {
-        if (!faults.Value.DropPushAfterCommit)
+        foreach (var (message, alert, audience, added) in _staged)
         {
-            foreach (var (message, alert, audience, added) in _staged)
-            {
-                dispatcher.Enqueue(new OutboxWork(message.Id, alert.ToDto(), message.Kind, audience, added));
-            }
+            dispatcher.Enqueue(new OutboxWork(message.Id, alert.ToDto(), message.Kind, audience, added));
         }
         _staged.Clear();
     }

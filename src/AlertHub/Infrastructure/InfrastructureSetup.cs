@@ -48,7 +48,7 @@ internal static class InfrastructureSetup
         // Keys in the database: a token issued by one node is accepted by every other node.
         services.AddDataProtection().SetApplicationName("AlertHub").PersistKeysToDbContext<AlertHubDbContext>();
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<FaultOptions>().BindConfiguration(FaultOptions.SectionName);
+        services.AddSingleton<IPushPublisher, HubPushPublisher>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
 

@@ -2,6 +2,8 @@ using System.Text;
 using AlertHub.Cli;
 using Spectre.Console;
 
+using AlertHub.Testing;
+
 namespace AlertClient.Tests.Support;
 
 /// <summary>Runs the real <c>alerthub</c> command tree in-process, with its own session file and captured output.</summary>

@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.SignalR.Client;
 using System.Net;
 using AlertHub.Client;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 
 namespace AlertHub.Tests.Alerts;
 
+// Clock: depends on dates and hours; .ci/run runs it again with the test clock on other days.
+[Trait("Category", "Clock")]
 public sealed class RaiseAlertTests
 {
     [Fact]
@@ -75,7 +77,7 @@ public sealed class RaiseAlertTests
             && a.Recipients.Single(r => r.PersonId == youthWorkId).Delivery == DeliveryState.Received);
 
         await police.WaitForAsync(HubNames.AlertRaised, a => a.Id == alert.Id);
-        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var before = host.Now.AddSeconds(-1);
         var acked = await police.Connection.InvokeAsync<AlertDto>(HubNames.Acknowledge, alert.Id, AckResponse.OnMyWay);
         Assert.Equal(AckResponse.OnMyWay, acked.Recipients.Single(r => r.PersonId == policeId).Response);
 

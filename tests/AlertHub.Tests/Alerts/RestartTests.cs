@@ -1,5 +1,5 @@
 using AlertHub.Client;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 
 namespace AlertHub.Tests.Alerts;
 

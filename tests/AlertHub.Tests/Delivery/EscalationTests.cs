@@ -1,12 +1,14 @@
 using AlertHub.Client;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AlertHub.Tests.Delivery;
 
+// Clock: depends on dates and hours; .ci/run runs it again with the test clock on other days.
+[Trait("Category", "Clock")]
 public sealed class EscalationTests
 {
-    private static FakeTimeProvider OpenHours() => new(DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private static FakeTimeProvider OpenHours() => TestClock.Fake();
 
     [Fact]
     public async Task NoAcknowledgement_EscalatesEachMissingDisciplineOnce_ToBackupAndTeamLead()

@@ -1,12 +1,14 @@
 using System.Net;
 using AlertHub.Client;
 using AlertHub.Delivery;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AlertHub.Tests.Delivery;
 
+// Clock: depends on dates and hours; .ci/run runs it again with the test clock on other days.
+[Trait("Category", "Clock")]
 public sealed class SmsFallbackTests
 {
     private const string PolicePhone = "+31600000001";
@@ -16,7 +18,7 @@ public sealed class SmsFallbackTests
     private const string Coordinator2Phone = "+31600000011";
 
     // Monday 23 November 2026, 11:00 in Amsterdam: the hotline is open.
-    private static FakeTimeProvider OpenHours() => new(DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private static FakeTimeProvider OpenHours() => TestClock.Fake();
 
     [Fact]
     public async Task OfflinePartners_GetExactlyOneSms_AfterTheWindow_WithoutNoteOrNames()
@@ -130,7 +132,7 @@ public sealed class SmsFallbackTests
     public async Task OutsideHotlineHours_NoSmsToTheTeam_ButTheOutOfHoursContactGetsOne()
     {
         await using var twilio = await FakeTwilio.StartAsync();
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T18:30:00Z", System.Globalization.CultureInfo.InvariantCulture)); // 19:30 local
+        var time = TestClock.Fake(TestClock.At(0, 19, 30));
         await using var host = await TestHost.StartAsync(time: time, settings: twilio.HubSettings());
         await host.WithDbAsync(async db =>
         {
@@ -156,7 +158,7 @@ public sealed class SmsFallbackTests
     {
         await using var twilio = await FakeTwilio.StartAsync();
         var directory = Directory.CreateTempSubdirectory("alerthub-sms-restart-").FullName;
-        var start = DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var start = TestClock.Start;
         try
         {
             await using (var first = await TestHost.StartAsync(directory, new FakeTimeProvider(start), twilio.HubSettings()))

@@ -1,6 +1,8 @@
 using AlertHub.Client;
 using AlertHub.Delivery;
 
+using AlertHub.Testing;
+
 namespace AlertHub.Tests.Delivery;
 
 public sealed class SmsTextTests
@@ -22,7 +24,7 @@ public sealed class SmsTextTests
     {
         var text = SmsText.Alert("AlertHub ESCALATIE", AlertKind.GroupMoving,
             "Christelijke Scholengemeenschap Reünie – locatie Ëlsloo-Noord voor Praktijkonderwijs en Vmbo",
-            DateTimeOffset.UtcNow, Amsterdam, "https://alerthub.example.nl/m/K7Q2XM");
+            TestClock.Start, Amsterdam, "https://alerthub.example.nl/m/K7Q2XM");
         Assert.True(text.Length <= SmsText.MaxLength, $"{text.Length}: {text}");
         Assert.True(SmsText.IsGsm7(text), text);
         Assert.Contains("AlertHub ESCALATIE: groep in beweging bij Christelijke", text);
@@ -43,6 +45,6 @@ public sealed class SmsTextTests
         Assert.True(TwilioSignature.IsValid("12345", url, fields, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
         Assert.False(TwilioSignature.IsValid("12345", url + "&x=1", fields, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
         Assert.False(TwilioSignature.IsValid("12345", url, fields, null));
-        Assert.Equal("RSOYDt4T1cUTdK1PDd93/VVr8B8=", Support.FakeTwilio.Sign("12345", url, fields));
+        Assert.Equal("RSOYDt4T1cUTdK1PDd93/VVr8B8=", FakeTwilio.Sign("12345", url, fields));
     }
 }

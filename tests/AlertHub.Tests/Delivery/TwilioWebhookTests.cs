@@ -1,7 +1,7 @@
 using System.Net;
 using AlertHub.Client;
 using AlertHub.Delivery;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.EntityFrameworkCore;
 using System.Net.Http.Json;
 

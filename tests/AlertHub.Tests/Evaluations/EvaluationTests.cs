@@ -3,15 +3,17 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AlertHub.Client;
 using AlertHub.Tests.Delivery;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AlertHub.Tests.Evaluations;
 
+// Clock: depends on dates and hours; .ci/run runs it again with the test clock on other days.
+[Trait("Category", "Clock")]
 public sealed class EvaluationTests
 {
-    private static FakeTimeProvider MondayMorning() => new(DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private static FakeTimeProvider MondayMorning() => TestClock.Fake();
 
     [Fact]
     public async Task Raise_CreatesEvaluation_DueFortyEightHoursLater_ForTheTeamLead()
@@ -56,7 +58,7 @@ public sealed class EvaluationTests
         await time.AdvanceAsync(TimeSpan.FromDays(1), TimeSpan.FromHours(1));
         await Eventually.HoldsAsync(() => Task.FromResult(teamLead.EvaluationsDue.Count), n => n == 2, what: "first reminder");
 
-        // A day later the morning's access token has long expired: sign in again, as a user would.
+        // A day later: sign in again, as a user would.
         var signedIn = await host.LoginAsync(TestHost.TeamLead);
         await PutAsync(signedIn, alert.EvaluationId!.Value, Complete());
         using (var close = await signedIn.Http.PostAsync($"/api/evaluations/{alert.EvaluationId}/close", null))
@@ -73,16 +75,17 @@ public sealed class EvaluationTests
     public async Task DueOutsideHotlineHours_SmsWaitsForTheOpening_PushDoesNot()
     {
         await using var twilio = await FakeTwilio.StartAsync();
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T20:00:00Z", System.Globalization.CultureInfo.InvariantCulture)); // 21:00 local
+        // 21:00 the evening before the test day: on a DST switch day the 48 hours cross the switch.
+        var time = TestClock.Fake(TestClock.At(-1, 21));
         await using var host = await TestHost.StartAsync(time: time, settings: twilio.HubSettings());
         var teamLead = await host.ListenAsync(TestHost.TeamLead);
         await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync();
 
-        await time.AdvanceAsync(TimeSpan.FromHours(48.1), TimeSpan.FromMinutes(30)); // Wednesday 21:06 local
+        await time.AdvanceAsync(TimeSpan.FromHours(48.1), TimeSpan.FromMinutes(30)); // 20:06–22:06 local, two days on: closed
         await Eventually.HoldsAsync(() => Task.FromResult(teamLead.EvaluationsDue.Count), n => n == 1, what: "push at due time");
         Assert.DoesNotContain(twilio.Messages, m => m.Body.Contains("evaluatie", StringComparison.Ordinal));
 
-        await time.AdvanceAsync(TimeSpan.FromHours(10), TimeSpan.FromMinutes(30)); // Thursday 07:06 local
+        await time.AdvanceToAsync(TestClock.At(2, 7, 6), TimeSpan.FromMinutes(30)); // just after the next opening
         var sms = await Eventually.HoldsAsync(
             () => Task.FromResult(twilio.Messages.Where(m => m.Body.Contains("evaluatie", StringComparison.Ordinal)).ToList()),
             list => list.Count == 1, what: "SMS at the next opening");
@@ -95,7 +98,7 @@ public sealed class EvaluationTests
     {
         await using var twilio = await FakeTwilio.StartAsync();
         var directory = Directory.CreateTempSubdirectory("alerthub-eval-restart-").FullName;
-        var start = DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var start = TestClock.Start;
         try
         {
             await using (var first = await TestHost.StartAsync(directory, new FakeTimeProvider(start), twilio.HubSettings()))
@@ -280,7 +283,7 @@ public sealed class EvaluationTests
         var first = await coordinator.RaiseAsync(idempotencyKey: "1");
         var second = await coordinator.RaiseAsync(idempotencyKey: "2");
         var teamLead = await host.LoginAsync(TestHost.TeamLead);
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = DateOnly.FromDateTime(TestClock.Local(host.Now));
         await PutAsync(teamLead, first.EvaluationId!.Value, new UpdateEvaluationRequest(ActionItems:
         [
             new ActionItemDto(null, "Later", "Gemeente", today.AddDays(30), false),

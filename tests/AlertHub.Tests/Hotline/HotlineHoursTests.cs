@@ -2,6 +2,8 @@ using AlertHub.Hotline;
 
 namespace AlertHub.Tests.Hotline;
 
+// Clock: depends on dates and hours; .ci/run runs it again with the test clock on other days.
+[Trait("Category", "Clock")]
 public sealed class HotlineHoursTests
 {
     private static readonly HotlineHours Default = HotlineHours.For(new HotlineOptions(), region: null);

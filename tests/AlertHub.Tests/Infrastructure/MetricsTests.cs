@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using AlertHub.Client;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 
 namespace AlertHub.Tests.Infrastructure;
 

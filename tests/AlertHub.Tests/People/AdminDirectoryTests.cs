@@ -2,13 +2,15 @@ using System.Net;
 using AlertHub.Accounts;
 using AlertHub.Client;
 using AlertHub.People;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AlertHub.Tests.People;
 
+// Clock: depends on dates and hours; .ci/run runs it again with the test clock on other days.
+[Trait("Category", "Clock")]
 public sealed class AdminDirectoryTests
 {
     private const string Password = "Nieuw-Wachtwoord-1";
@@ -50,7 +52,7 @@ public sealed class AdminDirectoryTests
             phone = "+31611113333", regionId = "west-friesland", schoolId = "test-college-hoorn", password = Password,
         })).ReadAsync<PersonDto>(HttpStatusCode.Created);
 
-        var now = DateTimeOffset.UtcNow;
+        var now = host.Now;
         var entry = await (await admin.PostJsonAsync("/api/admin/roster", new
         {
             regionId = "west-friesland", personId = partner.Id, from = now.AddHours(-1), until = now.AddDays(1),

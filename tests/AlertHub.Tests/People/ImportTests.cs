@@ -2,11 +2,13 @@ using System.Net;
 using System.Text;
 using AlertHub.Client;
 using AlertHub.People;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace AlertHub.Tests.People;
 
+// Clock: depends on dates and hours; .ci/run runs it again with the test clock on other days.
+[Trait("Category", "Clock")]
 public sealed class ImportTests
 {
     private const string Password = "Import-Wachtwoord-1";
@@ -172,9 +174,9 @@ public sealed class ImportTests
         var network = Network();
         network["roster"] = new object[]
         {
-            new { regionId = "gooi", personEmail = "agent@gooi.test", from = "2026-01-01T00:00:00Z", until = "2030-01-01T00:00:00Z" },
-            new { regionId = "gooi", personEmail = "agent@gooi.test", from = "2030-01-01T00:00:00Z", until = "2029-01-01T00:00:00Z" },
-            new { regionId = "gooi", personEmail = "niemand@gooi.test", from = "2026-01-01T00:00:00Z", until = "2030-01-01T00:00:00Z" },
+            new { regionId = "gooi", personEmail = "agent@gooi.test", from = Years(-1), until = Years(3) },
+            new { regionId = "gooi", personEmail = "agent@gooi.test", from = Years(3), until = Years(2) },
+            new { regionId = "gooi", personEmail = "niemand@gooi.test", from = Years(-1), until = Years(3) },
         };
         var errors = await (await admin.PostJsonAsync("/api/admin/import", network)).ValidationErrorsAsync();
 
@@ -247,12 +249,16 @@ public sealed class ImportTests
         },
         ["roster"] = new object[]
         {
-            new { regionId = "gooi", personEmail = "agent@gooi.test", from = "2026-01-01T00:00:00Z", until = "2030-01-01T00:00:00Z" },
+            new { regionId = "gooi", personEmail = "agent@gooi.test", from = Years(-1), until = Years(3) },
             new
             {
-                regionId = "gooi", personEmail = "jongerenwerk@gooi.test", from = "2026-01-01T00:00:00+01:00",
-                until = "2030-01-01T00:00:00+01:00", isBackup = true,
+                regionId = "gooi", personEmail = "jongerenwerk@gooi.test", from = Years(-1, "+01:00"),
+                until = Years(3, "+01:00"), isBackup = true,
             },
         },
     };
+
+    /// <summary>A roster boundary some years from the test clock's start (never a fixed date).</summary>
+    private static string Years(int years, string offset = "Z") =>
+        TestClock.Start.AddYears(years).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + "T00:00:00" + offset;
 }

@@ -5,7 +5,7 @@ using AlertHub.Client;
 using AlertHub.People;
 using AlertHub.Privacy;
 using AlertHub.Tests.People;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 
@@ -124,7 +124,7 @@ public sealed class AuditLogTests
         var paged = await (await admin.GetAsync($"/api/admin/audit?subjectId={first.Id}&page=2&pageSize=2")).ReadAsync<AuditPage>();
         Assert.Equal(3, paged.Total);
         Assert.Single(paged.Items);
-        var from = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(1).ToString("o"));
+        var from = Uri.EscapeDataString(host.Now.AddMinutes(1).ToString("o"));
         Assert.Equal(0, (await (await admin.GetAsync($"/api/admin/audit?from={from}")).ReadAsync<AuditPage>()).Total);
 
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync("/api/admin/audit?pageSize=0")).StatusCode);

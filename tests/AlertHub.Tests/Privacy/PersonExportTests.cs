@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AlertHub.Client;
 using AlertHub.Tests.Delivery;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace AlertHub.Tests.Privacy;

@@ -4,19 +4,21 @@ using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Dashboard;
 using AlertHub.Privacy;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AlertHub.Tests.Privacy;
 
+// Clock: depends on dates and hours; .ci/run runs it again with the test clock on other days.
+[Trait("Category", "Clock")]
 public sealed class RetentionTests
 {
     private const string Redacted = "[verwijderd]";
 
     // Monday 23 November 2026, 11:00 in Amsterdam (hotline open); +20 and +31 days stay in December, so the
     // dashboard's twelve months are the same before and after the purge.
-    private static readonly DateTimeOffset Start = DateTimeOffset.Parse("2026-11-23T10:00:00Z", CultureInfo.InvariantCulture);
+    private static readonly DateTimeOffset Start = TestClock.Start;
 
     [Fact]
     public async Task Purge_RemovesTextsNamesAndNumbers_OfAlertsClosedLongerThanTheRetention_AndKeepsTheFigures()

@@ -1,6 +1,6 @@
 using AlertHub.Delivery;
 using AlertHub.Tests.Delivery;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 
 namespace AlertHub.Tests.Privacy;
 

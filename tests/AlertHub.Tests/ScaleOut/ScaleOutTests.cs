@@ -3,19 +3,22 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AlertHub.Client;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
+using AlertHub.Infrastructure.Outbox;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AlertHub.Tests.ScaleOut;
 
 /// <summary>R11 with real parts: PostgreSQL and redis-server processes on loopback, two hub nodes.</summary>
 [Trait("Category", "ScaleOut")]
-public sealed class ScaleOutTests
+[Collection(ScaleOutCollection.Name)]
+public sealed class ScaleOutTests(RedisFixture redis)
 {
     [Fact]
     public async Task RaisedOnNodeA_ReachesPartnersOnNodeB_WithinOneSecond()
     {
-        await using var cluster = await Cluster.StartAsync();
+        await using var cluster = await Cluster.StartAsync(redis);
         var police = await cluster.B.ListenAsync(TestHost.Police);
         var youthWork = await cluster.B.ListenAsync(TestHost.YouthWork);
         var coordinator = await cluster.A.LoginAsync(TestHost.Coordinator);
@@ -30,7 +33,7 @@ public sealed class ScaleOutTests
     [Fact]
     public async Task TokenIssuedByNodeA_IsAcceptedByNodeB()
     {
-        await using var cluster = await Cluster.StartAsync();
+        await using var cluster = await Cluster.StartAsync(redis);
         var onA = await cluster.A.LoginAsync(TestHost.Police);
         var onB = new AlertHubClient(cluster.B.CreateHttp());
         onB.UseToken(onA.AccessToken!);
@@ -52,14 +55,14 @@ public sealed class ScaleOutTests
             ["Hotline:Opens"] = "00:00",
             ["Hotline:Closes"] = "23:59",
         };
-        await using var cluster = await Cluster.StartAsync(extra);
+        await using var cluster = await Cluster.StartAsync(redis, extra);
         var police = await cluster.A.ListenAsync(TestHost.Police);
         var youthWork = await cluster.B.ListenAsync(TestHost.YouthWork);
         police.ConfirmReceipts = youthWork.ConfirmReceipts = true;
         var coordinatorA = await cluster.A.LoginAsync(TestHost.Coordinator);
         var coordinatorB = await cluster.B.LoginAsync(TestHost.Coordinator);
 
-        cluster.Redis.Kill();
+        await cluster.Redis.KillAsync();
         var raised = new List<AlertDto>
         {
             await coordinatorA.RaiseAsync(idempotencyKey: "down-1"),
@@ -92,7 +95,7 @@ public sealed class ScaleOutTests
     [Fact]
     public async Task NodeDyingAfterCommitBeforePush_IsCoveredByTheOtherNode_AndItsClientsCatchUpThere()
     {
-        await using var cluster = await Cluster.StartAsync(onlyA: new Dictionary<string, string?> { ["Faults:DropPushAfterCommit"] = "true" });
+        await using var cluster = await Cluster.StartAsync(redis, onlyA: services => services.AddSingleton<IPushPublisher, DeadAfterCommit>());
         var onB = await cluster.B.ListenAsync(TestHost.YouthWork);
         var onA = await cluster.A.ListenAsync(TestHost.Police);
         var coordinator = await cluster.A.LoginAsync(TestHost.Coordinator);
@@ -115,7 +118,7 @@ public sealed class ScaleOutTests
     [Fact]
     public async Task HundredConcurrentRaisesAcrossBothNodes_GiveHundredDistinctSequences_AndEveryClientHoldsThemAll()
     {
-        await using var cluster = await Cluster.StartAsync();
+        await using var cluster = await Cluster.StartAsync(redis);
         var police = await cluster.A.ListenAsync(TestHost.Police);
         var youthWork = await cluster.B.ListenAsync(TestHost.YouthWork);
         var onA = await cluster.A.LoginAsync(TestHost.Coordinator);
@@ -149,7 +152,7 @@ public sealed class ScaleOutTests
             ["Hotline:Opens"] = "00:00",
             ["Hotline:Closes"] = "23:59",
         };
-        await using var cluster = await Cluster.StartAsync(extra);
+        await using var cluster = await Cluster.StartAsync(redis, extra);
         var coordinator = await cluster.A.LoginAsync(TestHost.Coordinator);
         for (var i = 0; i < 3; i++)
         {
@@ -164,5 +167,11 @@ public sealed class ScaleOutTests
         Assert.Equal(15, fallback.Count);   // 5 recipients × 3 alerts
         Assert.Equal(12, escalation.Count); // 3 backups + team lead, × 3 alerts
         Assert.Equal(twilio.Messages.Count, twilio.Attempts.Count);
+    }
+
+    /// <summary>A node that dies between commit and push: it never gets a push out, fast path or relay.</summary>
+    private sealed class DeadAfterCommit : IPushPublisher
+    {
+        public Task PublishAsync(OutboxWork work) => throw new InvalidOperationException("this node is dead");
     }
 }

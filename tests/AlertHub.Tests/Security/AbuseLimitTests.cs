@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using AlertHub.Client;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 

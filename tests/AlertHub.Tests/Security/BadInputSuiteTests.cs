@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.SignalR;

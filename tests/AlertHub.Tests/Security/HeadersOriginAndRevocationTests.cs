@@ -1,6 +1,6 @@
 using System.Net;
 using AlertHub.Client;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using AlertHub.Client;
-using AlertHub.Tests.Support;
+using AlertHub.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,7 @@
 using Microsoft.Playwright;
 
+using AlertHub.Testing;
+
 namespace AlertHub.WebTests.Support;
 
 /// <summary>

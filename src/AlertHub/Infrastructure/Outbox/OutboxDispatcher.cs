@@ -28,15 +28,6 @@ internal sealed class OutboxOptions
     public TimeSpan RedisSettleTime { get; set; } = TimeSpan.FromSeconds(3);
 }
 
-/// <summary>Fault hooks for resilience tests and drills; all off by default.</summary>
-internal sealed class FaultOptions
-{
-    public const string SectionName = "Faults";
-
-    /// <summary>Behave like a node that dies right after committing: never push, never relay.</summary>
-    public bool DropPushAfterCommit { get; set; }
-}
-
 /// <summary>A push ready to go: what the committing node already has in memory.</summary>
 internal sealed record OutboxWork(Guid MessageId, AlertDto Alert, OutboxKind Kind, IReadOnlyList<string> Audience, IReadOnlyList<string> NewlyAdded);
 
@@ -47,12 +38,11 @@ internal sealed record OutboxWork(Guid MessageId, AlertDto Alert, OutboxKind Kin
 /// a lost push is not, and cannot happen while the row exists.
 /// </summary>
 internal sealed class OutboxDispatcher(
-    IHubContext<AlertsHub, IAlertsClient> hub,
+    IPushPublisher publisher,
     IServiceScopeFactory scopes,
     IServiceProvider services,
     TimeProvider time,
     IOptions<OutboxOptions> options,
-    IOptions<FaultOptions> faults,
     IOptions<Scheduling.SchedulingOptions> scheduling,
     AlertHubMetrics metrics,
     ILogger<OutboxDispatcher> logger) : BackgroundService
@@ -65,9 +55,7 @@ internal sealed class OutboxDispatcher(
     public double LagSeconds { get; private set; }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        faults.Value.DropPushAfterCommit
-            ? Task.CompletedTask
-            : Task.WhenAll(ConsumeAsync(stoppingToken), SweepAsync(stoppingToken));
+        Task.WhenAll(ConsumeAsync(stoppingToken), SweepAsync(stoppingToken));
 
     private async Task ConsumeAsync(CancellationToken ct)
     {
@@ -176,18 +164,7 @@ internal sealed class OutboxDispatcher(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            if (work.Kind == OutboxKind.Raised)
-            {
-                await hub.Clients.Users(work.Audience).AlertRaised(work.Alert);
-            }
-            else
-            {
-                if (work.NewlyAdded.Count > 0)
-                {
-                    await hub.Clients.Users(work.NewlyAdded).AlertRaised(work.Alert);
-                }
-                await hub.Clients.Users(work.Audience.Except(work.NewlyAdded).ToList()).AlertUpdated(work.Alert);
-            }
+            await publisher.PublishAsync(work);
             metrics.PushFannedOut(kind, Stopwatch.GetElapsedTime(started));
             return true;
         }
@@ -211,5 +188,29 @@ internal sealed class OutboxDispatcher(
         var db = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
         await db.OutboxMessages.Where(m => ids.Contains(m.Id) && m.DispatchedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.DispatchedAt, now), ct);
+    }
+}
+
+/// <summary>Hands a push to its audience; throws when it could not (the row then stays and is relayed).</summary>
+internal interface IPushPublisher
+{
+    Task PublishAsync(OutboxWork work);
+}
+
+/// <summary>Through SignalR, and so through the Redis backplane to every node's clients.</summary>
+internal sealed class HubPushPublisher(IHubContext<AlertsHub, IAlertsClient> hub) : IPushPublisher
+{
+    public async Task PublishAsync(OutboxWork work)
+    {
+        if (work.Kind == OutboxKind.Raised)
+        {
+            await hub.Clients.Users(work.Audience).AlertRaised(work.Alert);
+            return;
+        }
+        if (work.NewlyAdded.Count > 0)
+        {
+            await hub.Clients.Users(work.NewlyAdded).AlertRaised(work.Alert);
+        }
+        await hub.Clients.Users(work.Audience.Except(work.NewlyAdded).ToList()).AlertUpdated(work.Alert);
     }
 }

@@ -1,5 +1,6 @@
-using System.Collections.Concurrent;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
 using Microsoft.AspNetCore.Hosting;
@@ -7,15 +8,17 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
-namespace AlertHub.Tests.Support;
+namespace AlertHub.Testing;
 
 /// <summary>
-/// The real AlertHub (its own Program) on Kestrel at a free loopback port, with a SQLite file in a
-/// temporary directory and the demo network loaded. Dispose deletes the directory unless it was given.
+/// The real AlertHub (its own Program, wwwroot included) on Kestrel at a loopback port, with the demo network
+/// loaded, on SQLite in a temporary folder or — with <c>ALERTHUB_TEST_DB=postgres</c> — on a database of the
+/// run's PostgreSQL server. Its clock is never the real date: a <see cref="FakeTimeProvider"/> the test moves,
+/// or by default <see cref="TestClock.Running"/>. Services can be replaced (fault injection, fakes). Dispose
+/// stops it and deletes the folder unless the test passed one (restart tests reuse it).
 /// </summary>
 public sealed class TestHost : IAsyncDisposable
 {
@@ -34,6 +37,7 @@ public sealed class TestHost : IAsyncDisposable
     private readonly Factory _factory;
     private readonly bool _ownsDirectory;
     private readonly List<IAsyncDisposable> _connections = [];
+    private bool _disposed;
 
     private TestHost(Factory factory, string dataDirectory, bool ownsDirectory)
     {
@@ -47,29 +51,55 @@ public sealed class TestHost : IAsyncDisposable
     public Uri BaseAddress { get; }
     public string DataDirectory { get; }
     public IServiceProvider Services => _factory.Services;
-    public FakeTimeProvider? Time => _factory.Time;
 
+    /// <summary>The host's clock when the test moves it; null when it runs by itself.</summary>
+    public FakeTimeProvider? Time => _factory.Clock as FakeTimeProvider;
+
+    /// <summary>The host's clock, whichever kind.</summary>
+    public TimeProvider Clock => _factory.Clock;
+
+    /// <summary>Now, as the host sees it (not the real date).</summary>
+    public DateTimeOffset Now => Clock.GetUtcNow();
+
+    /// <param name="dataDirectory">Reuse a folder (and database) of an earlier host: a restart or a second node.</param>
+    /// <param name="time">The host's clock; default <see cref="TestClock.Running"/>.</param>
+    /// <param name="settings">Configuration overrides, as <c>Section:Key</c>.</param>
+    /// <param name="services">Service overrides, applied after the application's own (fakes, fault injection).</param>
+    /// <param name="port">A fixed port (a restarted server on the same address); 0 = a free one.</param>
     public static Task<TestHost> StartAsync(
         string? dataDirectory = null,
-        FakeTimeProvider? time = null,
+        TimeProvider? time = null,
         IReadOnlyDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        int port = 0)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("alerthub-test-").FullName;
-        var factory = new Factory(dataDirectory, time, settings ?? new Dictionary<string, string?>(), services);
-        factory.UseKestrel(0);
+        var factory = new Factory(dataDirectory, port, time ?? TestClock.Running(), settings ?? new Dictionary<string, string?>(), services);
+        factory.UseKestrel(port);
         factory.StartServer();
         return Task.FromResult(new TestHost(factory, dataDirectory, owns));
     }
 
-    public HttpClient CreateHttp() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    public HttpClient CreateHttp(HttpMessageHandler? handler = null) =>
+        new(handler ?? new SocketsHttpHandler()) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
     public async Task<AlertHubClient> LoginAsync(string email, string password = DemoPassword)
     {
         var client = new AlertHubClient(CreateHttp());
         await client.LoginAsync(email, password);
         return client;
+    }
+
+    /// <summary>A plain HTTP client signed in as <paramref name="email"/>, for requests the client library does not make.</summary>
+    public async Task<HttpClient> ApiAsync(string email, string password = DemoPassword)
+    {
+        var http = CreateHttp();
+        using var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password });
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
     }
 
     /// <summary>Signs in, connects to the hub and records everything the hub sends.</summary>
@@ -90,6 +120,11 @@ public sealed class TestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         foreach (var connection in _connections)
         {
             await connection.DisposeAsync();
@@ -98,29 +133,34 @@ public sealed class TestHost : IAsyncDisposable
         if (_ownsDirectory)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(DataDirectory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file still held by a pooled connection is left to the OS temp cleaner.
-            }
+            TryDelete(DataDirectory);
         }
     }
 
-    private sealed class Factory(string dataDirectory, FakeTimeProvider? time, IReadOnlyDictionary<string, string?> settings,
+    public static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a pooled connection is left to the OS temp cleaner.
+        }
+    }
+
+    private sealed class Factory(string dataDirectory, int port, TimeProvider clock, IReadOnlyDictionary<string, string?> settings,
         Action<IServiceCollection>? extraServices)
         : WebApplicationFactory<Program>
     {
-        public FakeTimeProvider? Time => time;
+        public TimeProvider Clock => clock;
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Testing");
-            builder.UseSetting("urls", "http://127.0.0.1:0");
+            builder.UseSetting("urls", $"http://127.0.0.1:{port}");
             builder.UseSetting("Demo:Enabled", "true");
-            // Tests sign in dozens of times a minute from one address; RateLimitTests checks the real limits.
+            // Tests sign in dozens of times a minute from one address; AbuseLimitTests checks the real limits.
             builder.UseSetting("Security:LoginPerMinute", "1000");
             builder.UseSetting("Security:ApiPerMinute", "10000");
             if (PostgresServer.Requested)
@@ -144,81 +184,9 @@ public sealed class TestHost : IAsyncDisposable
             {
                 // Fast hashing keeps host start-up (13 demo accounts) quick; production keeps the default.
                 services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1000);
-                if (time is not null)
-                {
-                    services.AddSingleton<TimeProvider>(time);
-                }
+                services.AddSingleton<TimeProvider>(clock);
                 extraServices?.Invoke(services);
             });
         }
-    }
-}
-
-/// <summary>A signed-in SignalR client that records what the hub pushes and can wait for it.</summary>
-public sealed class Listener : IAsyncDisposable
-{
-    private readonly ConcurrentQueue<(string Event, AlertDto Alert)> _events = new();
-    private readonly SemaphoreSlim _signal = new(0);
-    private readonly ConcurrentQueue<EvaluationDto> _evaluations = new();
-
-    public Listener(AlertHubClient client, bool confirmReceipts = false)
-    {
-        Client = client;
-        Connection = client.CreateHubConnection();
-        Connection.On<AlertDto>(HubNames.AlertRaised, alert => Record(HubNames.AlertRaised, alert));
-        Connection.On<AlertDto>(HubNames.AlertUpdated, alert => Record(HubNames.AlertUpdated, alert));
-        Connection.On<EvaluationDto>(HubNames.EvaluationDue, evaluation =>
-        {
-            _evaluations.Enqueue(evaluation);
-            _signal.Release();
-        });
-        ConfirmReceipts = confirmReceipts;
-    }
-
-    public AlertHubClient Client { get; }
-    public HubConnection Connection { get; }
-    public bool ConfirmReceipts { get; set; }
-    public IReadOnlyList<(string Event, AlertDto Alert)> Events => [.. _events];
-    public IReadOnlyList<EvaluationDto> EvaluationsDue => [.. _evaluations];
-    public IReadOnlyList<AlertDto> Raised => _events.Where(e => e.Event == HubNames.AlertRaised).Select(e => e.Alert).ToList();
-
-    private async Task Record(string name, AlertDto alert)
-    {
-        _events.Enqueue((name, alert));
-        _signal.Release();
-        if (ConfirmReceipts && name == HubNames.AlertRaised)
-        {
-            await Connection.InvokeAsync(HubNames.ConfirmReceipt, alert.Id);
-        }
-    }
-
-    /// <summary>Waits until an event matching <paramref name="match"/> has arrived (or fails after the timeout).</summary>
-    public async Task<AlertDto> WaitForAsync(string eventName, Func<AlertDto, bool> match, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
-        while (true)
-        {
-            var hit = _events.FirstOrDefault(e => e.Event == eventName && match(e.Alert));
-            if (hit.Alert is not null)
-            {
-                return hit.Alert;
-            }
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero || !await _signal.WaitAsync(left))
-            {
-                throw new TimeoutException($"No {eventName} matching the condition arrived; got {_events.Count} events.");
-            }
-        }
-    }
-
-    public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
-}
-
-public static class HttpAssertions
-{
-    public static async Task<System.Text.Json.JsonElement> ProblemAsync(this HttpResponseMessage response)
-    {
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        return await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
     }
 }

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace AlertHub.Tests.Support;
+namespace AlertHub.Testing;
 
 /// <summary>
 /// A Twilio-compatible Messages API on loopback: checks Basic auth and the form fields, answers like

@@ -8,10 +8,12 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace AlertHub.Bench;
+[assembly: HostingStartup(typeof(AlertHub.BenchHost.BenchStartup))]
+
+namespace AlertHub.BenchHost;
 
 /// <summary>
-/// Load-test support for <c>alerthub bench</c>, off by default. With <c>--Bench:Partners=N</c> (N &gt; 0) the hub
+/// Load-test support for <c>alerthub bench</c>, only in the bench's own host (never in AlertHub.dll). With <c>--Bench:Partners=N</c> (N &gt; 0) the hub
 /// creates, at start-up, a region <c>bench</c> with one school, its coordinator
 /// <c>coordinator@bench.alerthub.test</c> and N on-call partners <c>partner0000@bench.alerthub.test</c> …, all with
 /// the password <see cref="Password"/>, and answers <c>GET /bench/memory</c>. Never enable it in production:
@@ -26,6 +28,13 @@ internal sealed class BenchOptions
     public int Partners { get; set; }
 }
 
+/// <summary>Loaded by Program.cs into AlertHub's own host.</summary>
+internal sealed class BenchStartup : IHostingStartup
+{
+    public void Configure(IWebHostBuilder builder) => builder.ConfigureServices((context, services) =>
+        BenchSetup.AddBench(services, context.Configuration));
+}
+
 internal static class BenchSetup
 {
     public const string RegionId = "bench";
@@ -34,18 +43,17 @@ internal static class BenchSetup
 
     public static string PartnerEmail(int index) => $"partner{index:D4}@bench.alerthub.test";
 
-    public static WebApplicationBuilder AddBench(this WebApplicationBuilder builder)
+    public static void AddBench(IServiceCollection services, IConfiguration configuration)
     {
-        var options = builder.Configuration.GetSection(BenchOptions.SectionName).Get<BenchOptions>() ?? new BenchOptions();
+        var options = configuration.GetSection(BenchOptions.SectionName).Get<BenchOptions>() ?? new BenchOptions();
         if (options.Partners <= 0)
         {
-            return builder;
+            return;
         }
-        builder.Services.Configure<BenchOptions>(o => o.Partners = options.Partners);
+        services.Configure<BenchOptions>(o => o.Partners = options.Partners);
         // Hosted services registered here start before Kestrel listens, so the accounts exist once the hub answers.
-        builder.Services.AddHostedService<BenchSeeder>();
-        builder.Services.AddSingleton<IStartupFilter, BenchEndpointFilter>();
-        return builder;
+        services.AddHostedService<BenchSeeder>();
+        services.AddSingleton<IStartupFilter, BenchEndpointFilter>();
     }
 
     /// <summary>Working set and managed heap after a full collection, so the bench can compute memory per connection.</summary>
