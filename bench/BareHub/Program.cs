@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.SignalR;
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSignalR();
+builder.Services.AddHostedService<AlertHub.BenchSupport.ParentWatch>();
 
 var app = builder.Build();
 app.MapHub<BroadcastHub>("/hubs/alerts");

@@ -32,7 +32,10 @@ internal sealed class BenchOptions
 internal sealed class BenchStartup : IHostingStartup
 {
     public void Configure(IWebHostBuilder builder) => builder.ConfigureServices((context, services) =>
-        BenchSetup.AddBench(services, context.Configuration));
+    {
+        services.AddHostedService<AlertHub.BenchSupport.ParentWatch>();
+        BenchSetup.AddBench(services, context.Configuration);
+    });
 }
 
 internal static class BenchSetup

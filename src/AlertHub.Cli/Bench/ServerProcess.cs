@@ -40,8 +40,11 @@ internal sealed class ServerProcess : IAsyncDisposable
             WorkingDirectory = workDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            // The hub watches this pipe (bench/ParentWatch.cs): when the bench ends, however it ends, so does the hub.
+            RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        info.Environment["ALERTHUB_BENCH_PARENT_PIPE"] = "1";
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
@@ -140,15 +143,24 @@ internal sealed class ServerProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            _process.StandardInput.Close(); // asks the hub to stop (ParentWatch)
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try
             {
-                await _process.WaitForExitAsync(timeout.Token);
+                await _process.WaitForExitAsync(grace.Token);
             }
             catch (OperationCanceledException)
             {
-                // Left to the OS; the bench does not hang on a stuck child.
+                _process.Kill(entireProcessTree: true);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await _process.WaitForExitAsync(timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Left to the OS; the bench does not hang on a stuck child.
+                }
             }
         }
         _process.Dispose();

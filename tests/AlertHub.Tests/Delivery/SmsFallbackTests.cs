@@ -17,7 +17,7 @@ public sealed class SmsFallbackTests
     private const string AmbassadorPhone = "+31600000012";
     private const string Coordinator2Phone = "+31600000011";
 
-    // Monday 23 November 2026, 11:00 in Amsterdam: the hotline is open.
+    // 10:00 in Amsterdam on the test day: the hotline is open.
     private static FakeTimeProvider OpenHours() => TestClock.Fake();
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class SmsFallbackTests
         {
             Assert.True(message.Body.Length <= 160, message.Body);
             Assert.True(SmsText.IsGsm7(message.Body), message.Body);
-            Assert.Contains("Demo College Zaandam 11:00", message.Body);
+            Assert.Contains($"Demo College Zaandam {TestClock.Local(TestClock.Start):HH:mm}", message.Body);
             Assert.Contains("1=gezien 2=onderweg", message.Body);
             Assert.DoesNotContain("Jan", message.Body);
             Assert.DoesNotContain("Boer", message.Body);

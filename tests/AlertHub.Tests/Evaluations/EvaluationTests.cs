@@ -320,7 +320,7 @@ public sealed class EvaluationTests
         WentWell: "Snel ter plaatse, goede afstemming",
         WentWrong: "Bellijst was verouderd",
         Cooperation: "Politie en jongerenwerk werkten goed samen",
-        ActionItems: [new ActionItemDto(null, "Bellijst bijwerken", "Gemeente Zaanstad", new DateOnly(2026, 12, 1), false)]);
+        ActionItems: [new ActionItemDto(null, "Bellijst bijwerken", "Gemeente Zaanstad", DateOnly.FromDateTime(TestClock.Local(TestClock.Start)).AddDays(7), false)]);
 
     private static async Task<EvaluationDto> GetAsync(AlertHubClient client, Guid id) =>
         (await client.Http.GetFromJsonAsync<EvaluationDto>($"/api/evaluations/{id}", AlertHubJson.Options))!;
