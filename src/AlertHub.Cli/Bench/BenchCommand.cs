@@ -19,7 +19,7 @@ internal static class BenchCommand
         var noBare = new Option<bool>("--no-bare") { Description = "De kale SignalR-hub niet meten" };
         var url = new Option<string?>("--url") { Description = "Een al draaiende bench-hub (bench/BenchHost met --Bench:Partners); standaard start de bench er zelf een" };
         var bareUrl = new Option<string?>("--bare-url") { Description = "Een al draaiende BareHub" };
-        var hubDll = new Option<string?>("--hub-dll") { Description = "Pad naar AlertHub.dll (standaard: gebouwd in deze repository)" };
+        var hubDll = new Option<string?>("--hub-dll") { Description = "Pad naar AlertHub.BenchHost.dll (standaard: gebouwd in deze repository)" };
         var bareDll = new Option<string?>("--bare-dll") { Description = "Pad naar BareHub.dll" };
         var json = new Option<string?>("--json") { Description = "Schrijf de resultaten ook als JSON naar dit bestand" };
         var command = new Command("bench", "Fan-out meten: N partners, meldingen in vast tempo, latentie per ontvanger en per melding")

@@ -36,8 +36,8 @@ internal static class AccountsSetup
                 bearer.BearerTokenExpiration = auth.Value.AccessTokenLifetime;
                 bearer.RefreshTokenExpiration = auth.Value.RefreshTokenLifetime;
                 // Token lifetimes are real time, never the injected clock: SignalR's CloseOnAuthenticationExpiration
-                // compares a token's expiry with the system clock, so a token issued on another clock (a test's,
-                // a drill's) would close every hub connection the moment it opened, or never.
+                // compares a token's expiry with the system clock, so a token issued on another clock (a test's)
+                // would close every hub connection the moment it opened, or never.
                 bearer.TimeProvider = TimeProvider.System;
             });
 

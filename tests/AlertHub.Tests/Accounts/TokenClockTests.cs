@@ -25,4 +25,20 @@ public sealed class TokenClockTests
         Assert.NotSame(closed.Task, first);
         Assert.Equal(HubConnectionState.Connected, police.Connection.State);
     }
+
+    [Theory]
+    [InlineData(-2)]
+    [InlineData(2)]
+    public async Task Refresh_Works_WhenTheHostClockIsYearsFromTheRealDate(int years)
+    {
+        await using var host = await TestHost.StartAsync(time: TestClock.Fake(TestClock.Start.AddYears(years)));
+        var police = await host.LoginAsync(TestHost.Police);
+        var first = police.AccessToken;
+
+        await police.RefreshAsync();
+        Assert.NotEqual(first, police.AccessToken);
+        await using var hub = police.CreateHubConnection();
+        await hub.StartAsync();
+        Assert.Equal(HubConnectionState.Connected, hub.State);
+    }
 }
