@@ -113,7 +113,15 @@ public sealed record AlertDto(
     Guid? EvaluationId,
     string? Outcome = null,
     DateTimeOffset? ClosedAt = null,
-    string? Notice = null);
+    string? Notice = null,
+    long Version = 0);
+
+/// <summary>
+/// CONTRACT v2 change feed: the latest state of every alert the caller may see that changed after the cursor
+/// passed in, oldest change first, and the cursor to pass next time. <see cref="More"/>: the page was full,
+/// ask again at once.
+/// </summary>
+public sealed record AlertChangesDto(IReadOnlyList<AlertDto> Alerts, string Cursor, bool More = false);
 
 /// <summary>One recipient of an alert and how far delivery and response have come.</summary>
 public sealed record RecipientDto(
@@ -170,6 +178,8 @@ public static class HubNames
     public const string Acknowledge = nameof(Acknowledge);
     /// <summary>Client → server: catch up after a reconnect.</summary>
     public const string GetAlertsSince = nameof(GetAlertsSince);
+    /// <summary>Client → server (v2): the change feed, <see cref="AlertChangesDto"/>.</summary>
+    public const string GetChangesSince = nameof(GetChangesSince);
 }
 
 /// <summary>The JSON settings of the AlertHub wire format: camelCase, enums in snake_case.</summary>

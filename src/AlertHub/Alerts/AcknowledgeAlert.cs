@@ -1,7 +1,6 @@
 using AlertHub.Infrastructure;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
-using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Errors;
 using FluentValidation;
 using Mediator;
@@ -20,7 +19,7 @@ internal sealed class AcknowledgeAlertValidator : AbstractValidator<AcknowledgeA
     }
 }
 
-internal sealed class AcknowledgeAlertHandler(AlertHubDbContext db, AlertNotifier notifier, TimeProvider time)
+internal sealed class AcknowledgeAlertHandler(AlertHubDbContext db, TimeProvider time)
     : ICommandHandler<AcknowledgeAlert, AlertDto>
 {
     public async ValueTask<AlertDto> Handle(AcknowledgeAlert command, CancellationToken ct)
@@ -48,9 +47,7 @@ internal sealed class AcknowledgeAlertHandler(AlertHubDbContext db, AlertNotifie
         alert.Acknowledgements.Add(entry);
         // Explicitly Added: a preset Guid key would otherwise make EF treat it as an existing row.
         db.Acknowledgements.Add(entry);
-        await notifier.StageAsync(alert, OutboxKind.Updated, ct: ct);
         await db.SaveChangesAsync(ct);
-        notifier.Flush();
         return alert.ToDto();
     }
 }

@@ -19,6 +19,19 @@ internal sealed class Alert
     public bool HotlineOpen { get; set; }
     public string? IdempotencyKey { get; set; }
 
+    /// <summary>
+    /// CONTRACT v2: 1 when raised, +1 on every change of the alert or of its recipients, updates and answers.
+    /// Clients drop anything not newer. A decision on the alert itself (resolve, cancel) saves only if nobody
+    /// changed it in between (the concurrency token), so two resolves cannot both win.
+    /// </summary>
+    public long Version { get; set; } = 1;
+
+    /// <summary>Where the alert's latest change stands in commit order (the change feed's cursor); see <see cref="AlertVersions"/>.</summary>
+    public long ChangeSeq { get; set; }
+
+    /// <summary>Where the raise stands in commit order: the v1 catch-up by sequence cannot skip a late commit with it.</summary>
+    public long RaiseOrder { get; set; }
+
     /// <summary>Six characters for the SMS link; carries nothing about the alert.</summary>
     public string ShortCode { get; set; } = Delivery.ShortCodes.New();
     public string? Outcome { get; set; }
@@ -43,7 +56,7 @@ internal sealed class Alert
             .Select(r => new RecipientDto(r.PersonId, r.Name, r.Organisation, r.Discipline, r.Delivery, r.Response, r.RespondedAt, r.ReceivedAt))
             .ToList(),
         Updates.OrderBy(u => u.At).ThenBy(u => u.Id).Select(u => new AlertUpdateDto(u.At, u.ByName, u.Text)).ToList(),
-        EvaluationId, Outcome, ClosedAt, HotlineOpen ? null : Hotline.HotlineHours.ClosedNotice);
+        EvaluationId, Outcome, ClosedAt, HotlineOpen ? null : Hotline.HotlineHours.ClosedNotice, Version);
 }
 
 /// <summary>

@@ -23,6 +23,8 @@ internal static class AlertsApi
             .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator), nameof(PersonRole.TeamLead)));
         alerts.MapPost("/{id:guid}/cancel", Cancel)
             .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator), nameof(PersonRole.TeamLead)));
+        // CONTRACT v2: the change feed, the same as the hub's GetChangesSince.
+        app.MapGet("/api/changes", Changes).WithTags("Alerts").RequireAuthorization();
         // The SMS link: carries only a random code; the app asks the reader to sign in.
         app.MapGet("/m/{code}", (string code) => TypedResults.Redirect($"/?m={Uri.EscapeDataString(code)}"))
             .AllowAnonymous().ExcludeFromDescription();
@@ -54,6 +56,9 @@ internal static class AlertsApi
         };
         return TypedResults.Ok(await mediator.Send(new ListAlerts(user.PersonId(), filter), ct));
     }
+
+    private static async Task<Ok<AlertChangesDto>> Changes(string? cursor, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new GetChangesSince(user.PersonId(), string.IsNullOrEmpty(cursor) ? null : cursor), ct));
 
     private static async Task<Ok<AlertDto>> Get(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new GetAlert(user.PersonId(), id), ct));

@@ -12,18 +12,16 @@ namespace AlertHub.Alerts;
 /// (the SignalR user id), so a client can only ever receive what routing decided it should.
 /// </summary>
 [Authorize]
-internal sealed class AlertsHub(IMediator mediator, Presence presence, AlertHubMetrics metrics) : Hub<IAlertsClient>
+internal sealed class AlertsHub(IMediator mediator, AlertHubMetrics metrics) : Hub<IAlertsClient>
 {
     public override Task OnConnectedAsync()
     {
-        presence.Connected(Context.User!.PersonId());
         metrics.ClientConnected();
         return base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
-        presence.Disconnected(Context.User!.PersonId());
         metrics.ClientDisconnected();
         return base.OnDisconnectedAsync(exception);
     }
@@ -36,6 +34,10 @@ internal sealed class AlertsHub(IMediator mediator, Presence presence, AlertHubM
 
     public async Task<IReadOnlyList<AlertDto>> GetAlertsSince(long sequence) =>
         await mediator.Send(new GetAlertsSince(Context.User!.PersonId(), sequence), Context.ConnectionAborted);
+
+    /// <summary>CONTRACT v2: the change feed; pass the cursor it returned last time (null: everything open or closed in the last 24 h).</summary>
+    public async Task<AlertChangesDto> GetChangesSince(string? cursor) =>
+        await mediator.Send(new GetChangesSince(Context.User!.PersonId(), cursor), Context.ConnectionAborted);
 }
 
 /// <summary>Turns the domain's refusals into messages a hub client sees (other exceptions stay hidden).</summary>

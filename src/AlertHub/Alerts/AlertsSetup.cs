@@ -9,10 +9,10 @@ internal static class AlertsSetup
     public static WebApplicationBuilder AddAlerts(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton<Presence>();
         services.AddSingleton<ReceiptsSeen>();
-        services.AddScoped<RecipientRouter>();
-        services.AddScoped<AlertNotifier>();
+        services.AddScoped<AlertAudience>();
+        services.AddScoped<AlertVersions>();
+        services.AddScoped<Infrastructure.Data.ISaveChangesStep>(sp => sp.GetRequiredService<AlertVersions>());
         var signalR = services.AddSignalR(options =>
             {
                 options.AddFilter<Infrastructure.Security.ConnectionRegistry>();
@@ -22,6 +22,17 @@ internal static class AlertsSetup
             })
             .AddJsonProtocol(options => AlertHubJson.Configure(options.PayloadSerializerOptions));
         builder.AddRedisBackplane(signalR);
+        if (services.Any(d => d.ServiceType == typeof(RedisProbe)))
+        {
+            // With Redis away a node still reaches its own connections (and the row is relayed to the rest): a publish
+            // fails at once instead of waiting in StackExchange.Redis's backlog and going out late, after the relay.
+            services.Configure<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>(o =>
+                o.Configuration.BacklogPolicy = StackExchange.Redis.BacklogPolicy.FailFast);
+            services.AddSingleton<HubLifetimeManager<AlertsHub>>(sp => new Delivery.Push.LocalFallbackLifetimeManager<AlertsHub>(
+                ActivatorUtilities.CreateInstance<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisHubLifetimeManager<AlertsHub>>(sp),
+                sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Delivery.Push.OutboxOptions>>().Value.PublishTimeout / 2,
+                sp.GetRequiredService<ILogger<Delivery.Push.LocalFallbackLifetimeManager<AlertsHub>>>()));
+        }
         return builder;
     }
 

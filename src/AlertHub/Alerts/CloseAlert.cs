@@ -1,7 +1,6 @@
 using AlertHub.Infrastructure;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
-using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Errors;
 using AlertHub.Infrastructure.Behaviors;
 using FluentValidation;
@@ -25,7 +24,7 @@ internal sealed class CloseAlertValidator : AbstractValidator<CloseAlert>
     }
 }
 
-internal sealed class CloseAlertHandler(AlertHubDbContext db, AlertNotifier notifier, TimeProvider time)
+internal sealed class CloseAlertHandler(AlertHubDbContext db, IPublisher events, TimeProvider time)
     : ICommandHandler<CloseAlert, AlertDto>
 {
     public async ValueTask<AlertDto> Handle(CloseAlert command, CancellationToken ct)
@@ -58,15 +57,8 @@ internal sealed class CloseAlertHandler(AlertHubDbContext db, AlertNotifier noti
         alert.Updates.Add(entry);
         // Explicitly Added: a preset Guid key would otherwise make EF treat it as an existing row.
         db.AlertUpdates.Add(entry);
-        if (command.To == AlertStatus.Cancelled && alert.EvaluationId is { } evaluationId)
-        {
-            // A false alarm needs no evaluation; its timers find it cancelled and stop.
-            await db.Evaluations.Where(e => e.Id == evaluationId && e.Status == EvaluationStatus.Open)
-                .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, EvaluationStatus.Cancelled), ct);
-        }
-        await notifier.StageAsync(alert, OutboxKind.Updated, ct: ct);
+        await events.Publish(new AlertClosedEvent(alert, now), ct);
         await db.SaveChangesAsync(ct);
-        notifier.Flush();
         return alert.ToDto();
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
-using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Telemetry;
 using Mediator;
 
@@ -10,7 +9,7 @@ namespace AlertHub.Alerts;
 /// <summary>R3: a device confirms an alert reached it; this is what stops the SMS fallback.</summary>
 internal sealed record ConfirmReceipt(Guid CallerId, Guid AlertId) : ICommand<bool>;
 
-internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, AlertNotifier notifier, TimeProvider time, ReceiptsSeen seen,
+internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, TimeProvider time, ReceiptsSeen seen,
     AlertHubMetrics metrics)
     : ICommandHandler<ConfirmReceipt, bool>
 {
@@ -39,10 +38,8 @@ internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, AlertNotifier 
                 return false;
             }
             recipient.MarkReceived(time.Now());
-            await notifier.StageAsync(alert, OutboxKind.Updated, everyone: false, ct: ct);
             await db.SaveChangesAsync(ct);
             received = true;
-            notifier.Flush();
             metrics.ReceiptConfirmed();
             return true;
         }

@@ -1,7 +1,6 @@
 using AlertHub.Infrastructure;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
-using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Errors;
 using AlertHub.Infrastructure.Behaviors;
 using FluentValidation;
@@ -21,7 +20,7 @@ internal sealed class PostUpdateValidator : AbstractValidator<PostUpdate>
     }
 }
 
-internal sealed class PostUpdateHandler(AlertHubDbContext db, AlertNotifier notifier, TimeProvider time)
+internal sealed class PostUpdateHandler(AlertHubDbContext db, TimeProvider time)
     : ICommandHandler<PostUpdate, AlertDto>
 {
     public async ValueTask<AlertDto> Handle(PostUpdate command, CancellationToken ct)
@@ -46,9 +45,7 @@ internal sealed class PostUpdateHandler(AlertHubDbContext db, AlertNotifier noti
         alert.Updates.Add(entry);
         // Explicitly Added: a preset Guid key would otherwise make EF treat it as an existing row.
         db.AlertUpdates.Add(entry);
-        await notifier.StageAsync(alert, OutboxKind.Updated, ct: ct);
         await db.SaveChangesAsync(ct);
-        notifier.Flush();
         return alert.ToDto();
     }
 }

@@ -1,11 +1,8 @@
 using AlertHub.Client;
-using AlertHub.Evaluations;
 using AlertHub.Hotline;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
-using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Errors;
-using AlertHub.Infrastructure.Scheduling;
 using AlertHub.Infrastructure.Telemetry;
 using AlertHub.Infrastructure.Behaviors;
 using FluentValidation;
@@ -34,14 +31,12 @@ internal sealed class RaiseAlertValidator : AbstractValidator<RaiseAlert>
 
 internal sealed class RaiseAlertHandler(
     AlertHubDbContext db,
-    RecipientRouter router,
-    Presence presence,
-    AlertNotifier notifier,
+    AlertAudience audience,
+    IPublisher events,
     AlertHubMetrics metrics,
     TimeProvider time,
     IOptions<HotlineOptions> hotline,
-    IOptions<AlertsOptions> alertOptions,
-    IOptions<EvaluationsOptions> evaluationOptions) : ICommandHandler<RaiseAlert, RaiseAlertResult>
+    IOptions<AlertsOptions> options) : ICommandHandler<RaiseAlert, RaiseAlertResult>
 {
     public async ValueTask<RaiseAlertResult> Handle(RaiseAlert command, CancellationToken ct)
     {
@@ -50,9 +45,16 @@ internal sealed class RaiseAlertHandler(
         {
             throw new ForbiddenException("Alleen een coördinator kan een melding maken.");
         }
+        var now = time.Now();
         if (command.IdempotencyKey is { } key && await ExistingAsync(caller.Id, key, ct) is { } earlier)
         {
-            return new RaiseAlertResult(earlier.ToDto(), Created: false);
+            if (earlier.RaisedAt > now - options.Value.IdempotencyWindow)
+            {
+                // The same alert in its current state (it may be resolved by now): the client shows that, not "raised".
+                return new RaiseAlertResult(earlier.ToDto(), Created: false);
+            }
+            // Older than the window: the key is free again.
+            await db.Alerts.Where(a => a.Id == earlier.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.IdempotencyKey, (string?)null), ct);
         }
 
         var schoolId = command.SchoolId ?? caller.SchoolId
@@ -67,7 +69,7 @@ internal sealed class RaiseAlertHandler(
             throw new ForbiddenException("Een coördinator meldt alleen voor de eigen school.");
         }
 
-        var now = time.Now();
+        var hotlineOpen = HotlineHours.For(hotline.Value, school.Region).IsOpenAt(now);
         var alert = new Alert
         {
             RegionId = school.RegionId,
@@ -79,39 +81,13 @@ internal sealed class RaiseAlertHandler(
             RaisedById = caller.Id,
             RaisedByName = caller.Name,
             RaisedAt = now,
-            HotlineOpen = HotlineHours.For(hotline.Value, school.Region).IsOpenAt(now),
+            HotlineOpen = hotlineOpen,
             IdempotencyKey = command.IdempotencyKey,
-            Recipients = await router.ResolveAsync(school, caller.Id, now, ct),
+            Recipients = await audience.RecipientsAsync(school, caller.Id, now, hotlineOpen, ct),
         };
-        if (!alert.HotlineOpen && school.Region?.OutOfHoursPersonId is { } outOfHoursId)
-        {
-            await router.AddOutOfHoursContactAsync(alert, outOfHoursId, ct);
-        }
-        foreach (var recipient in alert.Recipients.Where(r => presence.IsConnected(r.PersonId)))
-        {
-            recipient.Delivery = DeliveryState.Pushed;
-            recipient.PushedAt = now;
-        }
-
-        // The evaluation is part of the alert from the start (R8): due 48 h later, assigned to the team lead.
-        var evaluation = new Evaluation
-        {
-            AlertId = alert.Id,
-            RegionId = alert.RegionId,
-            DueAt = now + evaluationOptions.Value.DueAfter,
-            Status = EvaluationStatus.Open,
-            TeamLeadId = await db.People.Where(p => p.RegionId == alert.RegionId && p.Role == PersonRole.TeamLead && p.Active)
-                .OrderBy(p => p.Name).Select(p => (Guid?)p.Id).FirstOrDefaultAsync(ct),
-        };
-        alert.EvaluationId = evaluation.Id;
         db.Alerts.Add(alert);
-        db.Evaluations.Add(evaluation);
-        // The timers are written in the same transaction as the alert: no alert without its fallback.
-        db.ScheduledJobs.AddRange(
-            new ScheduledJob { Kind = JobKinds.SmsFallback, SubjectId = alert.Id, DueAt = now + alertOptions.Value.SmsFallbackAfter, CreatedAt = now },
-            new ScheduledJob { Kind = JobKinds.Escalation, SubjectId = alert.Id, DueAt = now + alertOptions.Value.EscalateAfter, CreatedAt = now },
-            new ScheduledJob { Kind = JobKinds.EvaluationDue, SubjectId = evaluation.Id, DueAt = evaluation.DueAt, CreatedAt = now });
-        await notifier.StageAsync(alert, OutboxKind.Raised, ct: ct);
+        // The fallback, the escalation and the evaluation are written with the alert: no alert without them.
+        await events.Publish(new AlertRaisedEvent(alert, now), ct);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -120,13 +96,11 @@ internal sealed class RaiseAlertHandler(
         {
             // A concurrent request with the same key won the race; answer with its alert.
             db.ChangeTracker.Clear();
-            notifier.Discard();
             var winner = await ExistingAsync(caller.Id, command.IdempotencyKey, ct)
                 ?? throw new ConflictException("De melding met deze sleutel kon niet worden gelezen.");
             return new RaiseAlertResult(winner.ToDto(), Created: false);
         }
 
-        notifier.Flush();
         metrics.AlertRaised(alert.Kind);
         return new RaiseAlertResult(alert.ToDto(), Created: true);
     }

@@ -2,7 +2,6 @@ using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
-using AlertHub.Infrastructure.Outbox;
 using Mediator;
 using AlertHub.Infrastructure.Scheduling;
 using AlertHub.Privacy;
@@ -16,7 +15,6 @@ internal sealed record ApplySmsStatus(string MessageSid, string MessageStatus, s
 
 internal sealed class ApplySmsStatusHandler(
     AlertHubDbContext db,
-    AlertNotifier notifier,
     TimeProvider time,
     IOptions<PrivacyOptions> privacy,
     IOptions<TwilioOptions> twilio,
@@ -78,12 +76,7 @@ internal sealed class ApplySmsStatusHandler(
                 };
             }
         }
-        if (alert is not null)
-        {
-            await notifier.StageAsync(alert, OutboxKind.Updated, everyone: false, ct: ct);
-        }
         await db.SaveChangesAsync(ct);
-        notifier.Flush();
         return true;
     }
 

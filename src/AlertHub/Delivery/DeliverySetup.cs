@@ -1,5 +1,7 @@
 using System.Net;
+using AlertHub.Delivery.Push;
 using AlertHub.Escalation;
+using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Scheduling;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -58,6 +60,15 @@ internal static class DeliverySetup
             ? sp.GetRequiredService<TwilioSmsSender>()
             : sp.GetRequiredService<LocalSmsSink>());
         services.AddScoped<SmsDispatcher>();
+
+        // Pushes: a row per push written with the change (PushStaging), sent after the commit or relayed.
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => o.RelayAfter > o.PublishTimeout, "Outbox:RelayAfter must be longer than Outbox:PublishTimeout, or the relay races pushes still being sent.")
+            .ValidateOnStart();
+        services.AddSingleton<IPushPublisher, HubPushPublisher>();
+        services.AddSingleton<PushDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<PushDispatcher>());
+        services.AddScoped<ISaveChangesStep, PushStaging>();
 
         services.AddScoped<IJobHandler, SmsFallbackJob>();
         services.AddScoped<IJobHandler, EscalationJob>();

@@ -1,9 +1,10 @@
 using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Infrastructure.Data;
-using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Scheduling;
+using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace AlertHub.Delivery;
 
@@ -12,7 +13,7 @@ namespace AlertHub.Delivery;
 /// (and who has not answered) gets one SMS — during hotline hours; outside them only the region's
 /// out-of-hours contact does.
 /// </summary>
-internal sealed class SmsFallbackJob(AlertHubDbContext db, SmsDispatcher sms, AlertNotifier notifier, TimeProvider time)
+internal sealed class SmsFallbackJob(AlertHubDbContext db, SmsDispatcher sms, TimeProvider time)
     : IJobHandler
 {
     private const int MaxRounds = 6;
@@ -27,10 +28,7 @@ internal sealed class SmsFallbackJob(AlertHubDbContext db, SmsDispatcher sms, Al
         {
             return null;
         }
-        var waiting = alert.Recipients
-            .Where(r => r.ReceivedAt is null && r.Response is null)
-            .Where(r => alert.HotlineOpen || r.Reason == RecipientReason.OutOfHours)
-            .ToList();
+        var waiting = AlertAudience.AwaitingSms(alert);
         if (waiting.Count == 0)
         {
             return null;
@@ -44,9 +42,20 @@ internal sealed class SmsFallbackJob(AlertHubDbContext db, SmsDispatcher sms, Al
             var status = await sms.SendAsync(alert, recipient, people[recipient.PersonId], SmsPurposes.Fallback, body, ct);
             retry |= status == SmsStatus.NotSent;
         }
-        await notifier.StageAsync(alert, OutboxKind.Updated, everyone: false, ct: ct);
         await db.SaveChangesAsync(ct);
-        notifier.Flush();
         return retry && job.Attempts < MaxRounds ? time.Now() + RetryAfter : null;
+    }
+}
+
+/// <summary>The receipt window starts with the raise, in its transaction.</summary>
+internal sealed class ScheduleSmsFallback(AlertHubDbContext db, IOptions<AlertsOptions> options) : INotificationHandler<AlertRaisedEvent>
+{
+    public ValueTask Handle(AlertRaisedEvent raised, CancellationToken ct)
+    {
+        db.ScheduledJobs.Add(new ScheduledJob
+        {
+            Kind = JobKinds.SmsFallback, SubjectId = raised.Alert.Id, DueAt = raised.Now + options.Value.SmsFallbackAfter, CreatedAt = raised.Now,
+        });
+        return ValueTask.CompletedTask;
     }
 }

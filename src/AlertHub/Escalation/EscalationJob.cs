@@ -3,10 +3,10 @@ using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Delivery;
 using AlertHub.Infrastructure.Data;
-using AlertHub.Infrastructure.Outbox;
 using AlertHub.Infrastructure.Scheduling;
-using AlertHub.People;
+using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace AlertHub.Escalation;
 
@@ -15,11 +15,9 @@ namespace AlertHub.Escalation;
 /// enforcement) has nobody who answered that they can come, that discipline's backup on the roster
 /// and the region's team lead are added as recipients and get push and SMS — once.
 /// </summary>
-internal sealed class EscalationJob(AlertHubDbContext db, SmsDispatcher sms, AlertNotifier notifier, TimeProvider time)
+internal sealed class EscalationJob(AlertHubDbContext db, SmsDispatcher sms, AlertAudience audience, TimeProvider time)
     : IJobHandler
 {
-    public static readonly Discipline[] Required = [Discipline.Police, Discipline.YouthWork, Discipline.Enforcement];
-
     public string Kind => JobKinds.Escalation;
 
     public async Task<DateTimeOffset?> RunAsync(ScheduledJob job, CancellationToken ct)
@@ -29,42 +27,18 @@ internal sealed class EscalationJob(AlertHubDbContext db, SmsDispatcher sms, Ale
         {
             return null;
         }
-        var missing = Required
-            .Where(d => !alert.Recipients.Any(r => r.Discipline == d && r.Response is not null and not AckResponse.Unable))
-            .ToList();
+        var missing = AlertAudience.MissingDisciplines(alert);
         if (missing.Count == 0)
         {
             return null;
         }
 
         var now = time.Now();
-        var backupIds = await db.RosterEntries
-            .Where(r => r.RegionId == alert.RegionId && r.IsBackup && r.From <= now && r.Until > now)
-            .Select(r => r.PersonId)
-            .ToListAsync(ct);
-        var backups = await db.People.Include(p => p.Organisation).AsNoTracking()
-            .Where(p => backupIds.Contains(p.Id) && p.Active && p.RegionId == alert.RegionId
-                && p.Discipline != null && missing.Contains(p.Discipline.Value))
-            .ToListAsync(ct);
-        var teamLeads = await db.People.Include(p => p.Organisation).AsNoTracking()
-            .Where(p => p.RegionId == alert.RegionId && p.Role == PersonRole.TeamLead && p.Active)
-            .ToListAsync(ct);
-
-        var added = new List<(Recipient Recipient, Person Person)>();
-        foreach (var (person, reason) in backups.Select(p => (p, RecipientReason.Backup)).Concat(teamLeads.Select(p => (p, RecipientReason.TeamLead))))
+        var added = await audience.EscalationTargetsAsync(alert, missing, now, ct);
+        foreach (var (recipient, _) in added)
         {
-            if (alert.RecipientFor(person.Id) is not null || added.Any(a => a.Person.Id == person.Id))
-            {
-                continue;
-            }
-            var recipient = new Recipient
-            {
-                AlertId = alert.Id, PersonId = person.Id, Name = person.Name, Organisation = person.Organisation?.Name,
-                Discipline = person.Discipline, Reason = reason, Delivery = DeliveryState.Pending,
-            };
             alert.Recipients.Add(recipient);
             db.Recipients.Add(recipient);
-            added.Add((recipient, person));
         }
         var update = new AlertUpdate
         {
@@ -73,9 +47,7 @@ internal sealed class EscalationJob(AlertHubDbContext db, SmsDispatcher sms, Ale
         };
         alert.Updates.Add(update);
         db.AlertUpdates.Add(update);
-        await notifier.StageAsync(alert, OutboxKind.Updated, newlyAdded: added.Select(a => a.Person.Id).ToList(), ct: ct);
         await db.SaveChangesAsync(ct);
-        notifier.Flush();
 
         if (alert.HotlineOpen)
         {
@@ -95,4 +67,17 @@ internal sealed class EscalationJob(AlertHubDbContext db, SmsDispatcher sms, Ale
         Discipline.Enforcement => "handhaving",
         _ => discipline.ToString(),
     };
+}
+
+/// <summary>The acknowledgement window starts with the raise, in its transaction.</summary>
+internal sealed class ScheduleEscalation(AlertHubDbContext db, IOptions<AlertsOptions> options) : INotificationHandler<AlertRaisedEvent>
+{
+    public ValueTask Handle(AlertRaisedEvent raised, CancellationToken ct)
+    {
+        db.ScheduledJobs.Add(new ScheduledJob
+        {
+            Kind = JobKinds.Escalation, SubjectId = raised.Alert.Id, DueAt = raised.Now + options.Value.EscalateAfter, CreatedAt = raised.Now,
+        });
+        return ValueTask.CompletedTask;
+    }
 }

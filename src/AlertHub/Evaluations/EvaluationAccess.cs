@@ -25,15 +25,4 @@ internal static class EvaluationAccess
     public static async Task<Evaluation> EvaluationForAsync(this AlertHubDbContext db, Guid id, Person caller, CancellationToken ct) =>
         await db.Evaluations.VisibleTo(caller).WithDetails().FirstOrDefaultAsync(e => e.Id == id, ct)
         ?? throw new NotFoundException("Evaluatie niet gevonden.");
-
-    /// <summary>The people told when the evaluation is due: team leads of the region and the participants.</summary>
-    public static async Task<List<Guid>> AudienceAsync(this AlertHubDbContext db, Evaluation evaluation, CancellationToken ct)
-    {
-        var teamLeads = await db.People
-            .Where(p => p.RegionId == evaluation.RegionId && p.Role == PersonRole.TeamLead && p.Active)
-            .Select(p => p.Id).ToListAsync(ct);
-        var alert = evaluation.Alert!;
-        var participants = alert.Recipients.Where(r => r.Response is not null).Select(r => r.PersonId).Append(alert.RaisedById);
-        return teamLeads.Concat(participants).Distinct().ToList();
-    }
 }

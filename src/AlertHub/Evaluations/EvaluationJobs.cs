@@ -4,8 +4,9 @@ using AlertHub.Client;
 using AlertHub.Delivery;
 using AlertHub.Hotline;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Delivery.Push;
 using AlertHub.Infrastructure.Scheduling;
-using Microsoft.AspNetCore.SignalR;
+using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,6 @@ namespace AlertHub.Evaluations;
 /// </summary>
 internal sealed class EvaluationDueJob(
     AlertHubDbContext db,
-    IHubContext<AlertsHub, IAlertsClient> hub,
     ISmsSender sms,
     SmsDispatcher links,
     TimeProvider time,
@@ -45,9 +45,9 @@ internal sealed class EvaluationDueJob(
                     Kind = JobKinds.EvaluationReminder, SubjectId = evaluation.Id, DueAt = evaluation.DueAt + options.Value.RemindEvery, CreatedAt = now,
                 });
             }
+            // The push is a row in the same transaction as the flag: with Redis away it is relayed, never lost.
+            db.PushMessages.Add(EvaluationDuePush(evaluation, now));
             await db.SaveChangesAsync(ct);
-            var audience = await db.AudienceAsync(evaluation, ct);
-            await hub.Clients.Users(audience.Select(id => id.ToString()).ToList()).EvaluationDue(evaluation.ToDto(now));
         }
 
         if (evaluation.DueSmsSentAt is null)
@@ -80,12 +80,16 @@ internal sealed class EvaluationDueJob(
         }
         return null;
     }
+
+    public static PushMessage EvaluationDuePush(Evaluation evaluation, DateTimeOffset now) => new()
+    {
+        AlertId = evaluation.AlertId, EvaluationId = evaluation.Id, Kind = PushKind.EvaluationDue, CreatedAt = now,
+    };
 }
 
 /// <summary>While an evaluation is overdue, a reminder every Evaluations:RemindEvery until it is closed.</summary>
 internal sealed class EvaluationReminderJob(
     AlertHubDbContext db,
-    IHubContext<AlertsHub, IAlertsClient> hub,
     TimeProvider time,
     IOptions<EvaluationsOptions> options) : IJobHandler
 {
@@ -100,9 +104,8 @@ internal sealed class EvaluationReminderJob(
         }
         var now = time.Now();
         evaluation.RemindersSent++;
+        db.PushMessages.Add(EvaluationDueJob.EvaluationDuePush(evaluation, now));
         await db.SaveChangesAsync(ct);
-        var audience = await db.AudienceAsync(evaluation, ct);
-        await hub.Clients.Users(audience.Select(id => id.ToString()).ToList()).EvaluationDue(evaluation.ToDto(now));
         // After downtime, skip the reminders that were missed instead of sending them all at once.
         var next = job.DueAt + options.Value.RemindEvery;
         while (next <= now)
@@ -110,5 +113,43 @@ internal sealed class EvaluationReminderJob(
             next += options.Value.RemindEvery;
         }
         return next;
+    }
+}
+
+/// <summary>R8: the evaluation is part of the alert from the start, due 48 h later and owned by the team lead.</summary>
+internal sealed class OpenEvaluation(AlertHubDbContext db, AlertAudience audience, IOptions<EvaluationsOptions> options)
+    : INotificationHandler<AlertRaisedEvent>
+{
+    public async ValueTask Handle(AlertRaisedEvent raised, CancellationToken ct)
+    {
+        var alert = raised.Alert;
+        var evaluation = new Evaluation
+        {
+            AlertId = alert.Id,
+            RegionId = alert.RegionId,
+            DueAt = raised.Now + options.Value.DueAfter,
+            Status = EvaluationStatus.Open,
+            TeamLeadId = await audience.EvaluationOwnerAsync(alert.RegionId, ct),
+        };
+        alert.EvaluationId = evaluation.Id;
+        db.Evaluations.Add(evaluation);
+        db.ScheduledJobs.Add(new ScheduledJob { Kind = JobKinds.EvaluationDue, SubjectId = evaluation.Id, DueAt = evaluation.DueAt, CreatedAt = raised.Now });
+    }
+}
+
+/// <summary>A false alarm needs no evaluation: cancelled in the same transaction as the alert; its timers find it so and stop.</summary>
+internal sealed class CancelEvaluation(AlertHubDbContext db) : INotificationHandler<AlertClosedEvent>
+{
+    public async ValueTask Handle(AlertClosedEvent closed, CancellationToken ct)
+    {
+        if (closed.Alert.Status != AlertStatus.Cancelled || closed.Alert.EvaluationId is not { } id)
+        {
+            return;
+        }
+        var evaluation = await db.Evaluations.FirstOrDefaultAsync(e => e.Id == id && e.Status == EvaluationStatus.Open, ct);
+        if (evaluation is not null)
+        {
+            evaluation.Status = EvaluationStatus.Cancelled;
+        }
     }
 }

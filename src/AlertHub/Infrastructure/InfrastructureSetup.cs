@@ -5,7 +5,6 @@ using AlertHub.Hotline;
 using AlertHub.Infrastructure.Behaviors;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
-using AlertHub.Infrastructure.Outbox;
 using Microsoft.AspNetCore.DataProtection;
 using FluentValidation;
 using Mediator;
@@ -47,15 +46,11 @@ internal static class InfrastructureSetup
         }
         // Keys in the database: a token issued by one node is accepted by every other node.
         services.AddDataProtection().SetApplicationName("AlertHub").PersistKeysToDbContext<AlertHubDbContext>();
-        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IPushPublisher, HubPushPublisher>();
-        services.AddSingleton<OutboxDispatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
 
         services.AddMediator((MediatorOptions options) =>
         {
             options.ServiceLifetime = ServiceLifetime.Scoped;
-            options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(Privacy.AuditBehavior<,>)];
+            options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(Privacy.AuditBehavior<,>), typeof(ConcurrencyRetryBehavior<,>)];
         });
         services.AddValidatorsFromAssemblyContaining<AlertHubDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
 

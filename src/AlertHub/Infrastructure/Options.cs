@@ -25,6 +25,10 @@ internal sealed class AlertsOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan EscalateAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>CONTRACT v2: how long an Idempotency-Key returns the same alert; after it the key is free again.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 }
 
 internal sealed class AuthOptions

@@ -36,6 +36,7 @@ internal sealed class Cluster : IAsyncDisposable
             ["Redis:Configuration"] = redis.Server.Configuration,
             ["Redis:ChannelPrefix"] = RedisFixture.NewChannelPrefix(),
             ["Outbox:RelayAfter"] = "00:00:01",
+            ["Outbox:PublishTimeout"] = "00:00:00.800",
             ["Outbox:SweepInterval"] = "00:00:00.200",
             ["Scheduling:PollInterval"] = "00:00:00.200",
         };

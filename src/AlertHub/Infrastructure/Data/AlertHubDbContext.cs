@@ -6,7 +6,7 @@ using AlertHub.Evaluations;
 using AlertHub.Infrastructure.Scheduling;
 using AlertHub.People;
 using AlertHub.Privacy;
-using AlertHub.Infrastructure.Outbox;
+using AlertHub.Delivery.Push;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -19,10 +19,14 @@ namespace AlertHub.Infrastructure.Data;
 /// Migrations/Sqlite; PostgreSQL uses <see cref="PostgresAlertHubDbContext"/> with Migrations/Postgres,
 /// because each provider needs its own migrations.
 /// </summary>
-internal class AlertHubDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
+internal class AlertHubDbContext(DbContextOptions options, IEnumerable<ISaveChangesStep>? steps = null)
+    : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
+    private readonly ISaveChangesStep[] _steps = steps?.OrderBy(s => s.Order).ToArray() ?? [];
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
-    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<PushMessage> PushMessages => Set<PushMessage>();
+    public DbSet<ChangeCounter> ChangeCounters => Set<ChangeCounter>();
     public DbSet<Region> Regions => Set<Region>();
     public DbSet<School> Schools => Set<School>();
     public DbSet<Organisation> Organisations => Set<Organisation>();
@@ -42,6 +46,61 @@ internal class AlertHubDbContext(DbContextOptions options) : IdentityDbContext<A
 
     /// <summary>Audit entries of the change being handled, written by <see cref="AuditInterceptor"/> with it.</summary>
     internal AuditTrail AuditTrail { get; } = new();
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Every save runs the features' <see cref="ISaveChangesStep"/>s: rows they add are written with the change,
+    /// in one transaction, and handed on only once it committed.
+    /// </summary>
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        if (_steps.Length == 0)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+        ChangeTracker.DetectChanges();
+        var inTransaction = false;
+        try
+        {
+            foreach (var step in _steps)
+            {
+                inTransaction |= await step.BeforeSaveAsync(this, cancellationToken);
+            }
+            int written;
+            if (inTransaction)
+            {
+                await using var transaction = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(cancellationToken) : null;
+                written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+                foreach (var step in _steps)
+                {
+                    await step.InTransactionAsync(this, cancellationToken);
+                }
+                if (transaction is not null)
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                }
+            }
+            else
+            {
+                written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            }
+            foreach (var step in _steps)
+            {
+                step.AfterCommit();
+            }
+            return written;
+        }
+        catch
+        {
+            foreach (var step in _steps)
+            {
+                step.Discard(this);
+            }
+            throw;
+        }
+    }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -93,7 +152,8 @@ internal class AlertHubDbContext(DbContextOptions options) : IdentityDbContext<A
         new(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
 }
 
-internal sealed class PostgresAlertHubDbContext(DbContextOptions<PostgresAlertHubDbContext> options) : AlertHubDbContext(options);
+internal sealed class PostgresAlertHubDbContext(DbContextOptions<PostgresAlertHubDbContext> options, IEnumerable<ISaveChangesStep>? steps = null)
+    : AlertHubDbContext(options, steps);
 
 /// <summary>Lets `dotnet ef migrations add … --context PostgresAlertHubDbContext` build the model without a server.</summary>
 internal sealed class PostgresDesignTimeFactory : Microsoft.EntityFrameworkCore.Design.IDesignTimeDbContextFactory<PostgresAlertHubDbContext>

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.Metrics;
-using AlertHub.Infrastructure.Outbox;
+using AlertHub.Delivery.Push;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -29,7 +29,7 @@ internal static class TelemetrySetup
         {
             var metrics = new AlertHubMetrics(sp.GetRequiredService<IMeterFactory>());
             // Looked up at scrape time, not here: the dispatcher itself records into these metrics.
-            metrics.UseOutboxLag(() => sp.GetRequiredService<OutboxDispatcher>().LagSeconds);
+            metrics.UseOutboxLag(() => sp.GetRequiredService<PushDispatcher>().LagSeconds);
             return metrics;
         });
 

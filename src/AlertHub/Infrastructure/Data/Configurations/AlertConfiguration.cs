@@ -13,6 +13,9 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
         builder.HasKey(a => a.Sequence);
         builder.Property(a => a.Sequence).ValueGeneratedOnAdd();
         builder.HasAlternateKey(a => a.Id);
+        builder.Property(a => a.Version).IsConcurrencyToken();
+        builder.HasIndex(a => a.ChangeSeq);
+        builder.HasIndex(a => a.RaiseOrder);
         builder.Property(a => a.RegionId).HasMaxLength(64);
         builder.Property(a => a.SchoolId).HasMaxLength(64);
         builder.Property(a => a.SchoolName).HasMaxLength(200);

@@ -119,6 +119,9 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("ChangeSeq")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ClosedAt")
                         .HasColumnType("INTEGER");
 
@@ -152,6 +155,9 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("PurgedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RaiseOrder")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("RaisedAt")
@@ -190,7 +196,15 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Sequence");
+
+                    b.HasIndex("ChangeSeq");
+
+                    b.HasIndex("RaiseOrder");
 
                     b.HasIndex("ShortCode");
 
@@ -292,6 +306,53 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("Recipients");
+                });
+
+            modelBuilder.Entity("AlertHub.Delivery.Push.PushMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AlertId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ClaimedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DispatchedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("EvaluationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Everyone")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NewlyAdded")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DispatchedAt", "CreatedAt");
+
+                    b.ToTable("OutboxMessages", (string)null);
                 });
 
             modelBuilder.Entity("AlertHub.Delivery.SmsMessage", b =>
@@ -495,48 +556,24 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                     b.ToTable("EvaluationInputs");
                 });
 
-            modelBuilder.Entity("AlertHub.Infrastructure.Outbox.OutboxMessage", b =>
+            modelBuilder.Entity("AlertHub.Infrastructure.Data.ChangeCounter", b =>
                 {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid>("AlertId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("Attempts")
+                    b.Property<int>("Id")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("ClaimedBy")
-                        .HasMaxLength(128)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("ClaimedUntil")
+                    b.Property<long>("Value")
                         .HasColumnType("INTEGER");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("DispatchedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<bool>("Everyone")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("NewlyAdded")
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DispatchedAt", "CreatedAt");
+                    b.ToTable("ChangeCounters");
 
-                    b.ToTable("OutboxMessages");
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Value = 0L
+                        });
                 });
 
             modelBuilder.Entity("AlertHub.Infrastructure.Scheduling.ScheduledJob", b =>

@@ -1,0 +1,281 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
+using System.Threading.Channels;
+using AlertHub.Alerts;
+using AlertHub.Client;
+using AlertHub.Evaluations;
+using AlertHub.Infrastructure;
+using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Scheduling;
+using AlertHub.Infrastructure.Telemetry;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Delivery.Push;
+
+internal sealed class OutboxOptions
+{
+    public const string SectionName = "Outbox";
+
+    /// <summary>
+    /// How long the node that wrote a push has it to itself; after that, undispatched, any node relays it.
+    /// Longer than <see cref="PublishTimeout"/>, so the relay does not race a fast path that is still sending.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:05:00")]
+    public TimeSpan RelayAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long Redis must answer again before relaying: time for every node to re-subscribe.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan RedisSettleTime { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The deadline of one publish; a slower one counts as failed and is relayed (clients drop the double by version).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How many pushes are published at the same time.</summary>
+    [Range(1, 1024)]
+    public int Parallelism { get; set; } = 32;
+}
+
+/// <summary>
+/// Sends push rows. The fast path gets the rows of every committed save at once (<see cref="PushStaging"/>);
+/// the relay sweeps rows whose claim ran out undispatched (their node died, Redis was away, the publish timed
+/// out). Both publish in parallel, each publish with a deadline, and several rows about one alert become one
+/// push with its latest state. A row is marked dispatched only after its publish succeeded. Clients keep the
+/// highest version per alert, so a rare double push is dropped; a lost push cannot happen while the row exists.
+/// </summary>
+internal sealed class PushDispatcher(
+    IPushPublisher publisher,
+    IServiceScopeFactory scopes,
+    IServiceProvider services,
+    TimeProvider time,
+    IOptions<OutboxOptions> options,
+    IOptions<SchedulingOptions> scheduling,
+    AlertHubMetrics metrics,
+    ILogger<PushDispatcher> logger) : BackgroundService
+{
+    private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+
+    public string NodeName => scheduling.Value.NodeName;
+
+    public void Enqueue(IEnumerable<Guid> messageIds)
+    {
+        foreach (var id in messageIds)
+        {
+            _queue.Writer.TryWrite(id);
+        }
+    }
+
+    /// <summary>Age in seconds of the oldest push not yet dispatched (the outbox-lag metric), also while Redis is away.</summary>
+    public double LagSeconds { get; private set; }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(ConsumeAsync(stoppingToken), SweepAsync(stoppingToken));
+
+    private async Task ConsumeAsync(CancellationToken ct)
+    {
+        var batch = new List<Guid>();
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(ct))
+            {
+                while (batch.Count < 256 && _queue.Reader.TryRead(out var id))
+                {
+                    batch.Add(id);
+                }
+                try
+                {
+                    await SendFastAsync(batch, ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The database briefly away: the rows stay and the relay sends them.
+                    logger.LogWarning("Fast-path push of {Count} messages failed ({Error}); the relay takes them", batch.Count, e.GetType().Name);
+                }
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // shutting down; whatever was not marked is relayed by a node that is still up
+        }
+    }
+
+    private async Task SendFastAsync(List<Guid> ids, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
+        var now = time.Now();
+        var node = NodeName;
+        // Only rows still ours: one whose claim ran out belongs to the relay now (no race, no double).
+        var messages = await db.PushMessages.AsNoTracking()
+            .Where(m => ids.Contains(m.Id) && m.DispatchedAt == null && m.ClaimedBy == node && m.ClaimedUntil > now)
+            .ToListAsync(ct);
+        await SendAsync(db, messages, relayed: false, ct);
+    }
+
+    private async Task SweepAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await time.WaitAsync(options.Value.SweepInterval, ct);
+                await RelayAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The database or Redis being briefly away must not end relaying for good.
+                logger.LogWarning("Outbox relay round failed ({Error}); trying again", e.GetType().Name);
+            }
+        }
+    }
+
+    internal async Task RelayAsync(CancellationToken ct)
+    {
+        var now = time.Now();
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
+        var oldest = await db.PushMessages.Where(m => m.DispatchedAt == null).OrderBy(m => m.CreatedAt)
+            .Select(m => (DateTimeOffset?)m.CreatedAt).FirstOrDefaultAsync(ct);
+        LagSeconds = oldest is { } o ? Math.Max(0, (now - o).TotalSeconds) : 0;
+        if (oldest is null)
+        {
+            return;
+        }
+        if (services.GetService<RedisProbe>() is { } redis && !await redis.StableForAsync(options.Value.RedisSettleTime))
+        {
+            return; // Redis is down or just came back; the pushes wait in the outbox
+        }
+
+        var due = await db.PushMessages.AsNoTracking()
+            .Where(m => m.DispatchedAt == null && (m.ClaimedUntil == null || m.ClaimedUntil < now))
+            .OrderBy(m => m.CreatedAt).Select(m => m.Id).Take(200).ToListAsync(ct);
+        if (due.Count == 0)
+        {
+            return;
+        }
+        var node = NodeName;
+        var claimUntil = now + options.Value.RelayAfter;
+        var claimed = new List<Guid>();
+        foreach (var id in due)
+        {
+            // One conditional UPDATE per row: with several nodes sweeping, each row goes to one of them.
+            var won = await db.PushMessages
+                .Where(m => m.Id == id && m.DispatchedAt == null && (m.ClaimedUntil == null || m.ClaimedUntil < now))
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.ClaimedBy, node).SetProperty(m => m.ClaimedUntil, claimUntil)
+                    .SetProperty(m => m.Attempts, m => m.Attempts + 1), ct);
+            if (won == 1)
+            {
+                claimed.Add(id);
+            }
+        }
+        var messages = await db.PushMessages.AsNoTracking().Where(m => claimed.Contains(m.Id)).ToListAsync(ct);
+        await SendAsync(db, messages, relayed: true, ct);
+    }
+
+    /// <summary>One push per alert (its latest state) and per evaluation, in parallel, each with a deadline.</summary>
+    private async Task SendAsync(AlertHubDbContext db, List<PushMessage> messages, bool relayed, CancellationToken ct)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+        var audience = new AlertAudience(db);
+        var work = new List<(List<PushMessage> Rows, Func<Task> Publish)>();
+        foreach (var group in messages.Where(m => m.Kind != PushKind.EvaluationDue).GroupBy(m => m.AlertId))
+        {
+            var alert = await db.Alerts.AsNoTracking().WithDetails().FirstOrDefaultAsync(a => a.Id == group.Key, ct);
+            if (alert is null)
+            {
+                work.Add((group.ToList(), () => Task.CompletedTask));
+                continue;
+            }
+            var raised = group.Any(m => m.Kind == PushKind.Raised);
+            var everyone = raised || group.Any(m => m.Everyone);
+            var people = await audience.PushAudienceAsync(alert, everyone, ct);
+            var newlyAdded = raised ? [] : group.SelectMany(m => m.NewlyAddedIds).Distinct().ToList();
+            var push = new AlertPush(alert.ToDto(), raised, Ids(people), Ids(newlyAdded));
+            work.Add((group.ToList(), () => publisher.PublishAsync(push)));
+        }
+        foreach (var group in messages.Where(m => m.Kind == PushKind.EvaluationDue).GroupBy(m => m.EvaluationId))
+        {
+            var evaluation = group.Key is { } evaluationId
+                ? await db.Evaluations.AsNoTracking().WithDetails().FirstOrDefaultAsync(e => e.Id == evaluationId, ct)
+                : null;
+            if (evaluation is null || evaluation.Status != EvaluationStatus.Open)
+            {
+                work.Add((group.ToList(), () => Task.CompletedTask));
+                continue;
+            }
+            var people = await audience.EvaluationAudienceAsync(evaluation, ct);
+            var dto = evaluation.ToDto(time.Now());
+            work.Add((group.ToList(), () => publisher.PublishEvaluationDueAsync(Ids(people), dto)));
+        }
+
+        var sent = new List<Guid>();
+        var failed = new List<Guid>();
+        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = ct },
+            async (item, _) =>
+            {
+                var ok = await PublishAsync(item.Rows[0], item.Publish, relayed);
+                lock (sent)
+                {
+                    (ok ? sent : failed).AddRange(item.Rows.Select(r => r.Id));
+                }
+            });
+        if (sent.Count > 0)
+        {
+            var now = time.Now();
+            await db.PushMessages.Where(m => sent.Contains(m.Id) && m.DispatchedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.DispatchedAt, now), ct);
+        }
+        if (failed.Count > 0)
+        {
+            // Let go at once, so the relay sends them as soon as Redis is back (and settled).
+            var node = NodeName;
+            var now = time.Now();
+            await db.PushMessages.Where(m => failed.Contains(m.Id) && m.ClaimedBy == node && m.DispatchedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.ClaimedUntil, now), ct);
+        }
+    }
+
+    private async Task<bool> PublishAsync(PushMessage first, Func<Task> publish, bool relayed)
+    {
+        var kind = first.Kind switch { PushKind.Raised => "raised", PushKind.EvaluationDue => "evaluation_due", _ => "updated" };
+        using var activity = AlertHubMetrics.ActivitySource.StartActivity("alerthub.push.fanout");
+        activity?.SetTag("alerthub.alert.id", first.AlertId);
+        activity?.SetTag("alerthub.push.kind", kind);
+        activity?.SetTag("alerthub.push.relayed", relayed);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await publish().WaitAsync(options.Value.PublishTimeout);
+            metrics.PushFannedOut(kind, Stopwatch.GetElapsedTime(started));
+            if (relayed)
+            {
+                logger.LogInformation("Relayed push {MessageId} for alert {AlertId}", first.Id, first.AlertId);
+            }
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            // Typically the Redis backplane is down or slow. The row stays undispatched and is relayed later.
+            logger.LogWarning("Push {MessageId} for alert {AlertId} failed ({Error}); it will be relayed", first.Id, first.AlertId, e.GetType().Name);
+            return false;
+        }
+    }
+
+    private static List<string> Ids(IEnumerable<Guid> ids) => ids.Select(id => id.ToString()).ToList();
+}
+
+/// <summary>An alert's latest state for its audience; <see cref="NewlyAdded"/> hear AlertRaised although it is not new (escalation).</summary>
+internal sealed record AlertPush(AlertDto Alert, bool Raised, IReadOnlyList<string> Audience, IReadOnlyList<string> NewlyAdded);
