@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using AlertHub.Client;
+
+namespace AlertHub.Testing;
+
+/// <summary>
+/// A hub node as a real process (the built <c>src/AlertHub</c>), for what an in-process host cannot show:
+/// <see cref="KillAsync"/> is <c>kill -9</c>, nothing is flushed, no shutdown code runs. The process runs under
+/// the <see cref="ServerProcess"/> guard, so it cannot outlive the test run either.
+/// </summary>
+public sealed class HubProcess : IAsyncDisposable
+{
+    private readonly ServerProcess _process;
+
+    private HubProcess(ServerProcess process, int port)
+    {
+        _process = process;
+        Port = port;
+        BaseAddress = new Uri($"http://127.0.0.1:{port}");
+    }
+
+    public int Port { get; }
+    public Uri BaseAddress { get; }
+    public string Log => _process.Log;
+
+    public static async Task<HubProcess> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    {
+        var port = FreePort.Next();
+        var folder = ServerProcess.CreateFolder("hub");
+        var arguments = new List<string> { HubDll(), "--urls", $"http://127.0.0.1:{port}", "--contentRoot", folder,
+            "--Demo:Enabled=true", "--Security:LoginPerMinute=1000", "--Security:ApiPerMinute=10000",
+            $"--Sms:OutboxPath={Path.Combine(folder, "sms-outbox.jsonl")}", $"--Node:Folder={folder}" };
+        arguments.AddRange(settings.Where(s => s.Value is not null).Select(s => $"--{s.Key}={s.Value}"));
+        var process = ServerProcess.Start("hub", folder, "TERM", "dotnet", [.. arguments]);
+        var hub = new HubProcess(process, port);
+        try
+        {
+            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(60), () => process.HasExited);
+            using var http = hub.CreateHttp();
+            await Eventually.TrueAsync(async () => (await http.GetAsync("/health/live")).IsSuccessStatusCode, "hub live", TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            var log = process.Log;
+            await process.DisposeAsync();
+            throw new InvalidOperationException("The hub process did not start: " + log);
+        }
+        return hub;
+    }
+
+    public HttpClient CreateHttp() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    public async Task<AlertHubClient> LoginAsync(string email, string password = TestHost.DemoPassword)
+    {
+        var client = new AlertHubClient(CreateHttp());
+        await client.LoginAsync(email, password);
+        return client;
+    }
+
+    /// <summary><c>kill -9</c> of the hub itself (not its guard): a crash mid-work.</summary>
+    public async Task KillAsync()
+    {
+        var pids = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName)
+            .Where(d => int.TryParse(d, out _))
+            .Where(d => ReadCommandLine(d!) is { } cmd && cmd.StartsWith("dotnet", StringComparison.Ordinal) && cmd.Contains($"--Node:Folder={FolderOf()}", StringComparison.Ordinal))
+            .Select(d => int.Parse(d!, CultureInfo.InvariantCulture))
+            .ToList();
+        foreach (var pid in pids)
+        {
+            using var kill = Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+        }
+        if (pids.Count == 0)
+        {
+            throw new InvalidOperationException("The hub process to kill was not found.");
+        }
+    }
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    private string FolderOf() => _process.Folder;
+
+    private static string? ReadCommandLine(string pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>src/AlertHub's build output for this configuration, found from the test assembly's folder.</summary>
+    private static string HubDll()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = here.Parent?.Name ?? "Debug"; // …/bin/Debug/net10.0/
+        for (var dir = here; dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "AlertHub.sln")))
+            {
+                var dll = Path.Combine(dir.FullName, "src", "AlertHub", "bin", configuration, "net10.0", "AlertHub.dll");
+                return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/AlertHub first.", dll);
+            }
+        }
+        throw new DirectoryNotFoundException("AlertHub.sln not found above " + AppContext.BaseDirectory);
+    }
+}
