@@ -40,9 +40,15 @@ internal sealed class AlertsHub(IMediator mediator, AlertHubMetrics metrics) : H
         await mediator.Send(new GetChangesSince(Context.User!.PersonId(), cursor), Context.ConnectionAborted);
 }
 
-/// <summary>Turns the domain's refusals into messages a hub client sees (other exceptions stay hidden).</summary>
-internal sealed class HubErrorFilter : IHubFilter
+/// <summary>
+/// Turns the domain's refusals into messages a hub client sees, and other exceptions into a general one. SignalR's
+/// own log of failed hub calls is switched off (SecuritySetup): a refusal is logged here without a stack trace, at
+/// Debug, and an unexpected exception once, with its stack.
+/// </summary>
+internal sealed class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHubFilter
 {
+    public const string UnexpectedMessage = "Er ging iets mis op de server; probeer het opnieuw.";
+
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         try
@@ -51,19 +57,39 @@ internal sealed class HubErrorFilter : IHubFilter
         }
         catch (FluentValidation.ValidationException e)
         {
-            throw new HubException("Ongeldige invoer: " + string.Join(" ", e.Errors.Select(x => x.ErrorMessage)));
+            throw Refusal(context, e, "Ongeldige invoer: " + string.Join(" ", e.Errors.Select(x => x.ErrorMessage)));
         }
         catch (Infrastructure.Errors.NotFoundException e)
         {
-            throw new HubException(e.Message);
+            throw Refusal(context, e, e.Message);
         }
         catch (Infrastructure.Errors.ForbiddenException e)
         {
-            throw new HubException(e.Message);
+            throw Refusal(context, e, e.Message);
         }
         catch (Infrastructure.Errors.ConflictException e)
         {
-            throw new HubException(e.Message);
+            throw Refusal(context, e, e.Message);
         }
+        catch (HubException)
+        {
+            throw; // already meant for the client
+        }
+        catch (OperationCanceledException) when (context.Context.ConnectionAborted.IsCancellationRequested)
+        {
+            throw; // the client went away mid-call; nobody is left to tell
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Hub call {HubMethod} failed", context.HubMethodName);
+            throw new HubException(UnexpectedMessage);
+        }
+    }
+
+    private HubException Refusal(HubInvocationContext context, Exception refusal, string message)
+    {
+        // The type only: messages may name what the caller asked for.
+        logger.LogDebug("Hub call {HubMethod} refused: {Refusal}", context.HubMethodName, refusal.GetType().Name);
+        return new HubException(message);
     }
 }

@@ -56,13 +56,20 @@ internal sealed class RedisProbe(string configuration) : IDisposable
 
     private long _lastFailureTicks = DateTimeOffset.MinValue.UtcTicks;
 
+    /// <summary>
+    /// What makes Redis down for this node: no connection, or no answer within the timeout. RedisTimeoutException
+    /// is a <see cref="TimeoutException"/>, not a <see cref="RedisException"/>; a Redis too slow to answer in
+    /// time delays pushes as much as one that is gone.
+    /// </summary>
+    public static bool IsOutage(Exception e) => e is RedisException or TimeoutException;
+
     public async Task<TimeSpan> PingAsync()
     {
         try
         {
             return await _connection.Value.GetDatabase().PingAsync();
         }
-        catch (RedisException)
+        catch (Exception e) when (IsOutage(e))
         {
             Interlocked.Exchange(ref _lastFailureTicks, DateTimeOffset.UtcNow.UtcTicks);
             throw;
@@ -80,7 +87,7 @@ internal sealed class RedisProbe(string configuration) : IDisposable
         {
             await PingAsync();
         }
-        catch (RedisException)
+        catch (Exception e) when (IsOutage(e))
         {
             return false;
         }
@@ -105,7 +112,11 @@ internal sealed class RedisHealthCheck(RedisProbe probe) : IHealthCheck
             await probe.PingAsync();
             return HealthCheckResult.Healthy();
         }
-        catch (RedisException e)
+        catch (TimeoutException e)
+        {
+            return HealthCheckResult.Unhealthy($"Redis antwoordt niet op tijd ({e.GetType().Name}): pushes wachten in de outbox.");
+        }
+        catch (Exception e) when (RedisProbe.IsOutage(e))
         {
             return HealthCheckResult.Unhealthy($"Redis is niet bereikbaar ({e.GetType().Name}): pushes wachten in de outbox.");
         }

@@ -1,44 +1,123 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using AlertHub.Accounts;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Telemetry;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Infrastructure.Security;
 
-/// <summary>A token bucket per connection: a flood of hub calls from one client is refused, others are unaffected.</summary>
-internal sealed class HubInvocationLimiter(IOptions<SecurityOptions> options) : IHubFilter
+/// <summary>
+/// Token buckets per connection: a flood of hub calls from one client is refused, others are unaffected. Receipts
+/// have a bucket of their own, far larger: a device that was offline gets dozens of pushes at once and confirms
+/// each, and a refused receipt sends an SMS that was not needed (the handler already drops repeats cheaply).
+/// </summary>
+internal sealed class HubInvocationLimiter(IOptions<SecurityOptions> options, HubRefusals refusals) : IHubFilter
 {
-    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _buckets = new();
+    public const string RefusedMessage = "Te veel verzoeken; probeer het zo opnieuw.";
+
+    private readonly ConcurrentDictionary<string, ConnectionBuckets> _buckets = new();
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
-        var bucket = _buckets.GetOrAdd(context.Context.ConnectionId, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = options.Value.HubInvocationsPerSecond,
-            TokensPerPeriod = options.Value.HubInvocationsPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+        var buckets = _buckets.GetOrAdd(context.Context.ConnectionId, _ => new ConnectionBuckets(options.Value));
+        var bucket = context.HubMethodName == HubNames.ConfirmReceipt ? buckets.Receipts : buckets.Calls;
         using var lease = bucket.AttemptAcquire();
         if (!lease.IsAcquired)
         {
-            throw new HubException("Te veel verzoeken; probeer het zo opnieuw.");
+            // Counted and summarised once a minute: a line (and SignalR's stack trace) per refusal would let a
+            // flooding client fill the disk.
+            refusals.Refused(context.HubMethodName);
+            throw new HubException(RefusedMessage);
         }
         return await next(context);
     }
 
     public Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
     {
-        if (_buckets.TryRemove(context.Context.ConnectionId, out var bucket))
+        if (_buckets.TryRemove(context.Context.ConnectionId, out var buckets))
         {
-            bucket.Dispose();
+            buckets.Dispose();
         }
         return next(context, exception);
+    }
+
+    private sealed class ConnectionBuckets(SecurityOptions options) : IDisposable
+    {
+        public TokenBucketRateLimiter Calls { get; } = PerSecond(options.HubInvocationsPerSecond);
+
+        public TokenBucketRateLimiter Receipts { get; } = PerSecond(options.HubReceiptsPerSecond);
+
+        public void Dispose()
+        {
+            Calls.Dispose();
+            Receipts.Dispose();
+        }
+
+        private static TokenBucketRateLimiter PerSecond(int limit) => new(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limit,
+            TokensPerPeriod = limit,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
+}
+
+/// <summary>
+/// The hub calls the abuse limit refused: counted in <c>alerthub_hub_refusals_total</c> per method, and logged as
+/// one line a minute with the count per method, only in a minute that had any.
+/// </summary>
+internal sealed class HubRefusals(AlertHubMetrics metrics, TimeProvider time, ILogger<HubRefusals> logger) : BackgroundService
+{
+    public static readonly TimeSpan SummaryEvery = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _pending = new(StringComparer.Ordinal);
+
+    public void Refused(string method)
+    {
+        metrics.HubCallRefused(method);
+        Interlocked.Increment(ref _pending.GetOrAdd(method, _ => new StrongBox<long>()).Value);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(SummaryEvery, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                LogSummary();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping; StopAsync logs what is left
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        LogSummary();
+    }
+
+    private void LogSummary()
+    {
+        // Hub method names only (the filter never sees an unknown one), so the keys stay few.
+        var counts = _pending.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => (Method: p.Key, Count: Interlocked.Exchange(ref p.Value.Value, 0)))
+            .Where(c => c.Count > 0).ToList();
+        if (counts.Count > 0)
+        {
+            logger.LogWarning("Hub abuse limit refused {Refused} calls in the last minute: {PerMethod}",
+                counts.Sum(c => c.Count), string.Join(", ", counts.Select(c => $"{c.Method}={c.Count}")));
+        }
     }
 }
 

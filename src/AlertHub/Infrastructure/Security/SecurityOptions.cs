@@ -28,8 +28,16 @@ internal sealed class SecurityOptions
     [Range(1, 100_000)]
     public int ApiPerMinute { get; set; } = 600;
 
+    /// <summary>Hub calls per connection and second, receipts not included.</summary>
     [Range(1, 10_000)]
     public int HubInvocationsPerSecond { get; set; } = 20;
+
+    /// <summary>
+    /// Receipts (ConfirmReceipt) per connection and second, in a bucket of their own: a device confirms every push
+    /// of a burst at once, so only a client far beyond any real burst is refused.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int HubReceiptsPerSecond { get; set; } = 2_000;
 
     [Range(1024, 16 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;

@@ -24,6 +24,11 @@ internal static class SecuritySetup
         // query string, so the hosting request log stays at Warning whatever the configuration says.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
+        // SignalR logs every exception out of a hub call at Error with its stack trace, a HubException (a refusal
+        // meant for the client) too: a flooding client wrote 21 MB in 35 s that way. That Error is the only entry
+        // of this category above Debug; HubRefusals summarises the abuse limit's refusals and HubErrorFilter logs
+        // the unexpected exceptions, each once with its stack.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical);
 
         services.AddRateLimiter(limiter =>
         {
@@ -48,6 +53,8 @@ internal static class SecuritySetup
             limiter.AddPolicy(LoginPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
                 "login:" + context.Connection.RemoteIpAddress, _ => Window(options.LoginPerMinute)));
         });
+        services.AddSingleton<HubRefusals>();
+        services.AddHostedService(sp => sp.GetRequiredService<HubRefusals>());
         services.AddSingleton<HubInvocationLimiter>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddHostedService<ConnectionRechecker>();

@@ -21,6 +21,7 @@ internal sealed class AlertHubMetrics
     private readonly Counter<long> _receipts;
     private readonly Counter<long> _smsSent;
     private readonly Counter<long> _smsFailed;
+    private readonly Counter<long> _hubRefusals;
     private readonly Histogram<double> _fanoutDuration;
     private long _connections;
     private Func<double>? _outboxLag;
@@ -32,6 +33,8 @@ internal sealed class AlertHubMetrics
         _receipts = meter.CreateCounter<long>("alerthub.receipts", "{receipt}", "Devices that confirmed an alert reached them.");
         _smsSent = meter.CreateCounter<long>("alerthub.sms.sent", "{sms}", "SMS accepted by the provider.");
         _smsFailed = meter.CreateCounter<long>("alerthub.sms.failed", "{sms}", "SMS that failed or whose fate is uncertain.");
+        _hubRefusals = meter.CreateCounter<long>("alerthub.hub.refusals", "{call}",
+            "Hub calls refused by the per-connection abuse limit, by hub method.");
         _fanoutDuration = meter.CreateHistogram("alerthub.push.fanout.duration", "ms",
             "Time to hand an alert push to SignalR (and the backplane) for its whole audience.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000] });
@@ -62,6 +65,8 @@ internal sealed class AlertHubMetrics
     public void SmsFailed(string purpose, string? errorCode) => _smsFailed.Add(1,
         new KeyValuePair<string, object?>("purpose", purpose),
         new KeyValuePair<string, object?>("error_code", errorCode ?? "none"));
+
+    public void HubCallRefused(string method) => _hubRefusals.Add(1, new KeyValuePair<string, object?>("method", method));
 
     public void PushFannedOut(string kind, TimeSpan elapsed) =>
         _fanoutDuration.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("kind", kind));
