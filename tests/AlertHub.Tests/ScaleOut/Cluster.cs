@@ -28,6 +28,15 @@ internal sealed class Cluster : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? extra = null, Action<IServiceCollection>? onlyA = null)
     {
         await redis.Server.RestartAsync(); // an earlier test may have left it killed
+        var settings = Settings(redis, extra);
+        var a = await TestHost.StartAsync(settings: settings, services: onlyA);
+        var b = await TestHost.StartAsync(settings: settings);
+        return new Cluster(redis.Server, a, b);
+    }
+
+    /// <summary>The settings every node of one cluster shares: a fresh database, the Redis server, a channel prefix of its own.</summary>
+    public static Dictionary<string, string?> Settings(RedisFixture redis, IReadOnlyDictionary<string, string?>? extra = null)
+    {
         var database = "alerthub_cluster_" + Guid.NewGuid().ToString("N")[..12];
         var settings = new Dictionary<string, string?>
         {
@@ -44,9 +53,7 @@ internal sealed class Cluster : IAsyncDisposable
         {
             settings[key] = value;
         }
-        var a = await TestHost.StartAsync(settings: settings, services: onlyA);
-        var b = await TestHost.StartAsync(settings: settings);
-        return new Cluster(redis.Server, a, b);
+        return settings;
     }
 
     public async ValueTask DisposeAsync()
