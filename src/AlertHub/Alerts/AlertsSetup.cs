@@ -26,8 +26,13 @@ internal static class AlertsSetup
         {
             // With Redis away a node still reaches its own connections (and the row is relayed to the rest): a publish
             // fails at once instead of waiting in StackExchange.Redis's backlog and going out late, after the relay.
-            services.Configure<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>(o =>
-                o.Configuration.BacklogPolicy = StackExchange.Redis.BacklogPolicy.FailFast);
+            services.AddSingleton<Delivery.Push.BackplaneWatch>();
+            services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
+                .Configure<Delivery.Push.BackplaneWatch>((o, watch) =>
+                {
+                    o.Configuration.BacklogPolicy = StackExchange.Redis.BacklogPolicy.FailFast;
+                    o.ConnectionFactory = log => watch.ConnectAsync(o.Configuration, log);
+                });
             services.AddSingleton<HubLifetimeManager<AlertsHub>>(sp => new Delivery.Push.LocalFallbackLifetimeManager<AlertsHub>(
                 ActivatorUtilities.CreateInstance<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisHubLifetimeManager<AlertsHub>>(sp),
                 sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Delivery.Push.OutboxOptions>>().Value.PublishTimeout / 2,

@@ -159,7 +159,9 @@ public sealed class DeliveryProofTests(RedisFixture redis, ITestOutputHelper out
         // The due job runs on one node while Redis is away: that node's devices get it at once.
         await Eventually.TrueAsync(() => onA.EvaluationsDue.Concat(onB.EvaluationsDue).Any(e => e.AlertId == alert.Id),
             "EvaluationDue on the node that ran the job", TimeSpan.FromSeconds(30));
-        await Task.Delay(1000);
+        // The lag metric tells the truth during the outage: the undelivered row grows older on every node.
+        var dispatcher = cluster.A.Services.GetRequiredService<AlertHub.Delivery.Push.PushDispatcher>();
+        await Eventually.TrueAsync(() => dispatcher.LagSeconds >= 1, "outbox lag above a second while Redis is down", TimeSpan.FromSeconds(15));
         await cluster.Redis.RestartAsync();
         foreach (var listener in new[] { onA, onB })
         {

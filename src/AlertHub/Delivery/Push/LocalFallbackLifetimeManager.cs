@@ -39,14 +39,19 @@ internal sealed class LocalFallbackLifetimeManager<THub>(
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
-            var users = userIds.ToHashSet(StringComparer.Ordinal);
-            var message = new InvocationMessage(methodName, args);
-            var writes = _local.Values.Where(c => c.UserIdentifier is { } u && users.Contains(u))
-                .Select(c => c.WriteAsync(message, cancellationToken).AsTask());
-            await Task.WhenAll(writes);
+            await SendLocalAsync(userIds, methodName, args, cancellationToken);
             logger.LogWarning("Redis unavailable ({Error}): {Method} written to this node's own connections only", e.GetType().Name, methodName);
             throw;
         }
+    }
+
+    /// <summary>To this node's own connections of these users only, not through Redis.</summary>
+    public async Task SendLocalAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default)
+    {
+        var users = userIds.ToHashSet(StringComparer.Ordinal);
+        var message = new InvocationMessage(methodName, args);
+        await Task.WhenAll(_local.Values.Where(c => c.UserIdentifier is { } u && users.Contains(u))
+            .Select(c => c.WriteAsync(message, cancellationToken).AsTask()));
     }
 
     public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>

@@ -72,8 +72,14 @@ internal sealed class PushDispatcher(
     /// <summary>Age in seconds of the oldest push not yet dispatched (the outbox-lag metric), also while Redis is away.</summary>
     public double LagSeconds { get; private set; }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(ConsumeAsync(stoppingToken), SweepAsync(stoppingToken));
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (services.GetService<BackplaneWatch>() is { } watch)
+        {
+            watch.Restored += failedAt => RedeliverLocallyAsync(failedAt, stoppingToken);
+        }
+        return Task.WhenAll(ConsumeAsync(stoppingToken), SweepAsync(stoppingToken));
+    }
 
     private async Task ConsumeAsync(CancellationToken ct)
     {
@@ -188,38 +194,10 @@ internal sealed class PushDispatcher(
         {
             return;
         }
-        var audience = new AlertAudience(db);
-        var work = new List<(List<PushMessage> Rows, Func<Task> Publish)>();
-        foreach (var group in messages.Where(m => m.Kind != PushKind.EvaluationDue).GroupBy(m => m.AlertId))
-        {
-            var alert = await db.Alerts.AsNoTracking().WithDetails().FirstOrDefaultAsync(a => a.Id == group.Key, ct);
-            if (alert is null)
-            {
-                work.Add((group.ToList(), () => Task.CompletedTask));
-                continue;
-            }
-            var raised = group.Any(m => m.Kind == PushKind.Raised);
-            var everyone = raised || group.Any(m => m.Everyone);
-            var people = await audience.PushAudienceAsync(alert, everyone, ct);
-            var newlyAdded = raised ? [] : group.SelectMany(m => m.NewlyAddedIds).Distinct().ToList();
-            var push = new AlertPush(alert.ToDto(), raised, Ids(people), Ids(newlyAdded));
-            work.Add((group.ToList(), () => publisher.PublishAsync(push)));
-        }
-        foreach (var group in messages.Where(m => m.Kind == PushKind.EvaluationDue).GroupBy(m => m.EvaluationId))
-        {
-            var evaluation = group.Key is { } evaluationId
-                ? await db.Evaluations.AsNoTracking().WithDetails().FirstOrDefaultAsync(e => e.Id == evaluationId, ct)
-                : null;
-            if (evaluation is null || evaluation.Status != EvaluationStatus.Open)
-            {
-                work.Add((group.ToList(), () => Task.CompletedTask));
-                continue;
-            }
-            var people = await audience.EvaluationAudienceAsync(evaluation, ct);
-            var dto = evaluation.ToDto(time.Now());
-            work.Add((group.ToList(), () => publisher.PublishEvaluationDueAsync(Ids(people), dto)));
-        }
-
+        var work = (await BuildAsync(db, messages, ct))
+            .Select(p => (p.Rows, Publish: (Func<Task>)(() => p.Alert is { } alert ? publisher.PublishAsync(alert)
+                : p.Evaluation is { } due ? publisher.PublishEvaluationDueAsync(due.Audience, due.Evaluation) : Task.CompletedTask)))
+            .ToList();
         var sent = new List<Guid>();
         var failed = new List<Guid>();
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = ct },
@@ -245,6 +223,78 @@ internal sealed class PushDispatcher(
             await db.PushMessages.Where(m => failed.Contains(m.Id) && m.ClaimedBy == node && m.DispatchedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.ClaimedUntil, now), ct);
         }
+    }
+
+    private sealed record Built(List<PushMessage> Rows, AlertPush? Alert, (IReadOnlyList<string> Audience, EvaluationDto Evaluation)? Evaluation);
+
+    private async Task<List<Built>> BuildAsync(AlertHubDbContext db, List<PushMessage> messages, CancellationToken ct)
+    {
+        var audience = new AlertAudience(db);
+        var built = new List<Built>();
+        foreach (var group in messages.Where(m => m.Kind != PushKind.EvaluationDue).GroupBy(m => m.AlertId))
+        {
+            var alert = await db.Alerts.AsNoTracking().WithDetails().FirstOrDefaultAsync(a => a.Id == group.Key, ct);
+            if (alert is null)
+            {
+                built.Add(new Built(group.ToList(), null, null));
+                continue;
+            }
+            var raised = group.Any(m => m.Kind == PushKind.Raised);
+            var everyone = raised || group.Any(m => m.Everyone);
+            var people = await audience.PushAudienceAsync(alert, everyone, ct);
+            var newlyAdded = raised ? [] : group.SelectMany(m => m.NewlyAddedIds).Distinct().ToList();
+            built.Add(new Built(group.ToList(), new AlertPush(alert.ToDto(), raised, Ids(people), Ids(newlyAdded)), null));
+        }
+        foreach (var group in messages.Where(m => m.Kind == PushKind.EvaluationDue).GroupBy(m => m.EvaluationId))
+        {
+            var evaluation = group.Key is { } evaluationId
+                ? await db.Evaluations.AsNoTracking().WithDetails().FirstOrDefaultAsync(e => e.Id == evaluationId, ct)
+                : null;
+            if (evaluation is null || evaluation.Status != EvaluationStatus.Open)
+            {
+                built.Add(new Built(group.ToList(), null, null));
+                continue;
+            }
+            var people = await audience.EvaluationAudienceAsync(evaluation, ct);
+            built.Add(new Built(group.ToList(), null, (Ids(people), evaluation.ToDto(time.Now()))));
+        }
+        return built;
+    }
+
+    /// <summary>
+    /// This node's Redis connection came back after failing at <paramref name="failedAt"/>: whatever another node
+    /// published meanwhile (or in the seconds it took to notice) may have missed this node's subscriptions, so
+    /// every push of that window goes once more to this node's own connections (clients drop it by version if
+    /// they had it).
+    /// </summary>
+    internal async Task RedeliverLocallyAsync(DateTimeOffset failedAt, CancellationToken ct)
+    {
+        if (services.GetService<Microsoft.AspNetCore.SignalR.HubLifetimeManager<AlertsHub>>() is not LocalFallbackLifetimeManager<AlertsHub> local)
+        {
+            return;
+        }
+        var since = failedAt - options.Value.RelayAfter - TimeSpan.FromSeconds(5);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
+        var messages = await db.PushMessages.AsNoTracking().Where(m => m.CreatedAt >= since)
+            .OrderBy(m => m.CreatedAt).Take(2000).ToListAsync(ct);
+        foreach (var push in await BuildAsync(db, messages, ct))
+        {
+            if (push.Alert is { } alert)
+            {
+                var told = alert.Raised ? alert.Audience : alert.Audience.Except(alert.NewlyAdded).ToList();
+                if (!alert.Raised && alert.NewlyAdded.Count > 0)
+                {
+                    await local.SendLocalAsync(alert.NewlyAdded, nameof(IAlertsClient.AlertRaised), [alert.Alert], ct);
+                }
+                await local.SendLocalAsync(told, alert.Raised ? nameof(IAlertsClient.AlertRaised) : nameof(IAlertsClient.AlertUpdated), [alert.Alert], ct);
+            }
+            else if (push.Evaluation is { } due)
+            {
+                await local.SendLocalAsync(due.Audience, nameof(IAlertsClient.EvaluationDue), [due.Evaluation], ct);
+            }
+        }
+        logger.LogInformation("Redis is back: {Count} pushes since {Since:o} written again to this node's own connections", messages.Count, since);
     }
 
     private async Task<bool> PublishAsync(PushMessage first, Func<Task> publish, bool relayed)
