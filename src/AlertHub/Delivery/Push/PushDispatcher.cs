@@ -59,12 +59,16 @@ internal sealed class PushDispatcher(
 {
     private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
 
+    /// <summary>Rows the fast path of this node is sending right now: this node's relay leaves them alone.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _inFlight = new();
+
     public string NodeName => scheduling.Value.NodeName;
 
     public void Enqueue(IEnumerable<Guid> messageIds)
     {
         foreach (var id in messageIds)
         {
+            _inFlight[id] = 0;
             _queue.Writer.TryWrite(id);
         }
     }
@@ -100,6 +104,13 @@ internal sealed class PushDispatcher(
                 {
                     // The database briefly away: the rows stay and the relay sends them.
                     logger.LogWarning("Fast-path push of {Count} messages failed ({Error}); the relay takes them", batch.Count, e.GetType().Name);
+                }
+                finally
+                {
+                    foreach (var id in batch)
+                    {
+                        _inFlight.TryRemove(id, out _);
+                    }
                 }
                 batch.Clear();
             }
@@ -164,6 +175,7 @@ internal sealed class PushDispatcher(
         var due = await db.PushMessages.AsNoTracking()
             .Where(m => m.DispatchedAt == null && (m.ClaimedUntil == null || m.ClaimedUntil < now))
             .OrderBy(m => m.CreatedAt).Select(m => m.Id).Take(200).ToListAsync(ct);
+        due.RemoveAll(_inFlight.ContainsKey);
         if (due.Count == 0)
         {
             return;
