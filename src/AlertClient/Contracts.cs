@@ -123,6 +123,14 @@ public sealed record AlertDto(
 /// </summary>
 public sealed record AlertChangesDto(IReadOnlyList<AlertDto> Alerts, string Cursor, bool More = false);
 
+/// <summary>What <see cref="AlertHubClient.RaiseWithResultAsync"/> got back.</summary>
+/// <param name="Alert">The alert in its current state.</param>
+/// <param name="Created">
+/// True: the hub created it for this call (201). False: the <c>Idempotency-Key</c> was used before within the hub's
+/// window (200) and <paramref name="Alert"/> is that earlier alert as it stands now (it may be resolved or cancelled).
+/// </param>
+public sealed record RaiseResult(AlertDto Alert, bool Created);
+
 /// <summary>One recipient of an alert and how far delivery and response have come.</summary>
 public sealed record RecipientDto(
     Guid PersonId,
