@@ -102,9 +102,18 @@ public sealed class AlertHubClient(HttpClient http)
     /// <param name="ct">Cancels the call, including its retries.</param>
     /// <remarks>
     /// Retried (same key, growing delay) when the connection fails or times out and on 408, 429 and 5xx;
-    /// every other error is thrown at once.
+    /// every other error is thrown at once. The alert may already be resolved or cancelled when the key was
+    /// used before; <see cref="RaiseWithResultAsync"/> tells whether this call created it.
     /// </remarks>
-    public async Task<AlertDto> RaiseAsync(RaiseAlertRequest? request = null, string? idempotencyKey = null, CancellationToken ct = default)
+    public async Task<AlertDto> RaiseAsync(RaiseAlertRequest? request = null, string? idempotencyKey = null, CancellationToken ct = default) =>
+        (await RaiseWithResultAsync(request, idempotencyKey, ct)).Alert;
+
+    /// <summary>
+    /// Raises an alert like <see cref="RaiseAsync"/> and says whether the hub created it (201) or already had an
+    /// alert for this <c>Idempotency-Key</c> within its window (200, CONTRACT v2): then the alert is returned in
+    /// its current state, which may be resolved or cancelled by now, and a client shows that state, not "raised".
+    /// </summary>
+    public async Task<RaiseResult> RaiseWithResultAsync(RaiseAlertRequest? request = null, string? idempotencyKey = null, CancellationToken ct = default)
     {
         var key = idempotencyKey ?? Guid.NewGuid().ToString("N");
         var delay = RaiseRetryDelay;
@@ -128,7 +137,8 @@ public sealed class AlertHubClient(HttpClient http)
                     delay *= 2;
                     continue;
                 }
-                return await ReadAsync<AlertDto>(response, ct);
+                var alert = await ReadAsync<AlertDto>(response, ct);
+                return new RaiseResult(alert, Created: response.StatusCode == HttpStatusCode.Created);
             }
             catch (Exception e) when (attempt < MaxRaiseAttempts && !ct.IsCancellationRequested
                 && e is HttpRequestException or TaskCanceledException or IOException)
@@ -139,6 +149,16 @@ public sealed class AlertHubClient(HttpClient http)
             }
         }
     }
+
+    /// <summary>
+    /// The CONTRACT v2 change feed (<c>GET /api/changes</c>): the latest state of every alert the caller may see that
+    /// changed after <paramref name="cursor"/>, oldest change first, and the cursor to pass next time (at once while
+    /// <see cref="AlertChangesDto.More"/> is true). Null cursor: every visible alert open or closed in the last 24 h.
+    /// </summary>
+    /// <param name="cursor">The <see cref="AlertChangesDto.Cursor"/> of the previous call, as it was returned (opaque).</param>
+    /// <param name="ct">Cancels the call.</param>
+    public Task<AlertChangesDto> GetChangesAsync(string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<AlertChangesDto>(string.IsNullOrEmpty(cursor) ? "/api/changes" : $"/api/changes?cursor={Uri.EscapeDataString(cursor)}", ct);
 
     /// <summary>Reads one alert.</summary>
     public Task<AlertDto> GetAlertAsync(Guid id, CancellationToken ct = default) => GetAsync<AlertDto>($"/api/alerts/{id}", ct);
@@ -185,7 +205,8 @@ public sealed class AlertHubClient(HttpClient http)
 
     /// <summary>
     /// A subscription to this user's alerts that confirms receipt, reconnects across <paramref name="hubUrls"/>
-    /// (default: this client's address) and never reports the same alert twice.
+    /// (default: this client's address), catches up through the change feed and never reports a version it
+    /// already reported, nor an older one.
     /// </summary>
     public AlertSubscription Subscribe(IReadOnlyList<Uri>? hubUrls = null, AlertSubscriptionOptions? options = null) =>
         new(this, hubUrls is { Count: > 0 } ? hubUrls : [http.BaseAddress!], options);

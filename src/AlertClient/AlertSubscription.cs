@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace AlertHub.Client;
@@ -6,7 +5,16 @@ namespace AlertHub.Client;
 /// <summary>Settings of an <see cref="AlertSubscription"/>.</summary>
 public sealed class AlertSubscriptionOptions
 {
-    /// <summary>Catch up on alerts with a sequence after this one on the first connect (default 0: everything visible).</summary>
+    /// <summary>
+    /// Where the change feed starts: a <see cref="AlertSubscription.Cursor"/> an earlier subscription of the same
+    /// user returned. Null (the default): every alert this user may see that is open or was closed in the last 24 h.
+    /// </summary>
+    public string? Cursor { get; set; }
+
+    /// <summary>
+    /// Alerts with a sequence at or below this one that the first catch-up finds are taken as known and not
+    /// reported (later changes of them are, as updates). Default 0: every alert of the first catch-up is reported.
+    /// </summary>
     public long SinceSequence { get; set; }
 
     /// <summary>Confirm receipt of every new open alert to the hub (stops its SMS fallback). Default true.</summary>
@@ -45,49 +53,67 @@ public sealed record SubscriptionStatus(SubscriptionState State, Uri? Url, Excep
 /// <summary>
 /// Follows the signed-in user's alerts for as long as it runs: connects to one of a list of hub addresses,
 /// confirms receipt of new alerts, reconnects with exponential backoff across the list whenever the
-/// connection drops (also after a server restart, when SignalR's own reconnect would give up), and calls
-/// <c>GetAlertsSince</c> after every (re)connect so nothing raised meanwhile is missed.
+/// connection drops (also after a server restart, when SignalR's own reconnect would give up), and after
+/// every (re)connect reads the CONTRACT v2 change feed (<c>GetChangesSince</c>) from the last cursor, so
+/// nothing raised, answered, updated, resolved or cancelled meanwhile is missed. Needs a v2 hub.
 /// </summary>
 /// <remarks>
-/// Every alert id is reported through <see cref="AlertRaised"/> at most once; later versions of it arrive
-/// through <see cref="AlertUpdated"/>, and a version identical to the last one reported is not repeated.
+/// The subscription keeps the highest <see cref="AlertDto.Version"/> per alert id and drops every push or
+/// feed entry that is not newer (the same push may arrive twice, or an older one after a newer one), so a
+/// handler never sees an alert go back to an earlier state. The first version it sees of an open alert is
+/// reported through <see cref="AlertRaised"/>, once per alert id, whether it came as a push or from the
+/// feed; every newer version, and an alert first seen already closed, through <see cref="AlertUpdated"/>.
 /// Handlers run one at a time, in arrival order. Create it with <see cref="AlertHubClient.Subscribe"/>.
 /// </remarks>
 public sealed class AlertSubscription : IAsyncDisposable
 {
+    // The hub decides the page size; this only bounds a hub that would keep saying "more" forever.
+    private const int MaxFeedPages = 1_000;
+
     private readonly AlertHubClient _client;
     private readonly IReadOnlyList<Uri> _urls;
     private readonly AlertSubscriptionOptions _options;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    // Last reported version of each alert (a hash of its JSON), to tell new, changed and repeated apart.
-    private readonly Dictionary<Guid, int> _reported = [];
-    private readonly HashSet<Guid> _open = [];
-    private readonly Queue<Guid> _reportedOrder = new();
+    // The highest version held per alert, and its recipient count to notice this user being added (escalation).
+    private readonly Dictionary<Guid, Held> _held = [];
+    private readonly Queue<Guid> _heldOrder = new();
     private readonly HashSet<Guid> _unconfirmed = [];
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
     private long _lastSequence;
+    private long _dropped;
+    private string? _cursor;
+    private bool _caughtUpOnce;
 
     internal AlertSubscription(AlertHubClient client, IReadOnlyList<Uri> urls, AlertSubscriptionOptions? options)
     {
         _client = client;
         _urls = urls;
         _options = options ?? new AlertSubscriptionOptions();
-        _lastSequence = _options.SinceSequence;
+        _cursor = _options.Cursor;
     }
 
-    /// <summary>A new alert for this user; reported once per alert id.</summary>
+    /// <summary>A new alert for this user (the first version seen of an open alert); reported once per alert id.</summary>
     public event Func<AlertDto, Task>? AlertRaised;
 
-    /// <summary>A newer version of an alert (delivery states, answers, updates, resolution).</summary>
+    /// <summary>A newer version of an alert (delivery states, answers, updates, resolution), or an alert first seen closed.</summary>
     public event Func<AlertDto, Task>? AlertUpdated;
 
     /// <summary>The connection changed; for display and logging. Runs on the subscription's loop, keep it short.</summary>
     public event Action<SubscriptionStatus>? StatusChanged;
 
-    /// <summary>The highest alert sequence seen; the next catch-up asks for everything after it.</summary>
+    /// <summary>The highest alert sequence seen.</summary>
     public long LastSequence => Interlocked.Read(ref _lastSequence);
+
+    /// <summary>
+    /// The change-feed cursor after the last catch-up: the next one asks for what changed after it. Opaque; store it
+    /// and pass it as <see cref="AlertSubscriptionOptions.Cursor"/> to resume later. Null before the first catch-up.
+    /// </summary>
+    public string? Cursor => Volatile.Read(ref _cursor);
+
+    /// <summary>How many pushes and feed entries were dropped because they were not newer than the version held.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>The hub address currently connected to, or null.</summary>
     public Uri? ConnectedUrl { get; private set; }
@@ -141,8 +167,9 @@ public sealed class AlertSubscription : IAsyncDisposable
             var connection = _client.CreateHubConnection(baseAddress: url);
             var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
             connection.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
-            connection.On<AlertDto>(HubNames.AlertRaised, alert => ReceiveAsync(connection, alert, raised: true));
-            connection.On<AlertDto>(HubNames.AlertUpdated, alert => ReceiveAsync(connection, alert, raised: false));
+            // Registered before the connection starts: a change committed after the feed was read is pushed, never lost.
+            connection.On<AlertDto>(HubNames.AlertRaised, alert => ReceiveAsync(connection, alert, Source.RaisedPush));
+            connection.On<AlertDto>(HubNames.AlertUpdated, alert => ReceiveAsync(connection, alert, Source.UpdatedPush));
             try
             {
                 Report(new SubscriptionStatus(SubscriptionState.Connecting, url));
@@ -198,87 +225,54 @@ public sealed class AlertSubscription : IAsyncDisposable
         return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
     }
 
+    /// <summary>
+    /// Reads the change feed from the last cursor until the hub says there is no more. The cursor moves on only
+    /// after a page was handled, so a connection lost half-way asks for the rest next time.
+    /// </summary>
     private async Task CatchUpAsync(HubConnection connection, CancellationToken ct)
     {
-        // Pages of at most 500 (the hub's limit); bounded so a misbehaving hub cannot keep us here forever.
-        for (var page = 0; page < 100; page++)
+        for (var page = 0; page < MaxFeedPages; page++)
         {
-            var since = LastSequence;
-            var missed = await connection.InvokeAsync<List<AlertDto>>(HubNames.GetAlertsSince, since, ct);
-            foreach (var alert in missed)
+            var cursor = Cursor;
+            var changes = await connection.InvokeAsync<AlertChangesDto>(HubNames.GetChangesSince, cursor, ct);
+            var knownUpTo = _caughtUpOnce ? 0 : _options.SinceSequence;
+            foreach (var alert in changes.Alerts)
             {
-                await ReceiveAsync(connection, alert, raised: true);
+                await ReceiveAsync(connection, alert, Source.Feed, report: knownUpTo <= 0 || alert.Sequence > knownUpTo);
             }
-            if (missed.Count == 0 || LastSequence == since)
+            Volatile.Write(ref _cursor, changes.Cursor);
+            if (!changes.More || changes.Cursor == cursor)
             {
                 break;
             }
         }
-        // GetAlertsSince only returns alerts raised after the sequence: an older alert resolved or
-        // cancelled while we were away is re-read by id, so its user does not keep seeing it open.
-        Guid[] open;
-        await _gate.WaitAsync(ct);
-        try
-        {
-            open = [.. _open];
-        }
-        finally
-        {
-            _gate.Release();
-        }
-        foreach (var id in open)
-        {
-            try
-            {
-                await ReceiveAsync(connection, await _client.GetAlertAsync(id, ct), raised: false);
-            }
-            catch (AlertHubException e) when (e.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Forbidden)
-            {
-                await ForgetAsync(id, ct);
-            }
-        }
+        _caughtUpOnce = true;
     }
 
-    private async Task ForgetAsync(Guid id, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
-        {
-            _open.Remove(id);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    private async Task ReceiveAsync(HubConnection connection, AlertDto alert, bool raised)
+    private async Task ReceiveAsync(HubConnection connection, AlertDto alert, Source source, bool report = true)
     {
         await _gate.WaitAsync();
         try
         {
             InterlockedMax(ref _lastSequence, alert.Sequence);
-            if (alert.Status == AlertStatus.Open)
+            var known = _held.TryGetValue(alert.Id, out var held);
+            if (known && alert.Version <= held.Version)
             {
-                _open.Add(alert.Id);
+                // A repeated push (failover, relay) or one overtaken by a newer state: what we hold is at least as new.
+                Interlocked.Increment(ref _dropped);
+                return;
             }
-            else
-            {
-                _open.Remove(alert.Id);
-            }
-            var version = JsonSerializer.Serialize(alert, AlertHubJson.Options).GetHashCode(StringComparison.Ordinal);
-            var known = _reported.TryGetValue(alert.Id, out var last);
-            if (known && last == version)
+            Hold(alert, known);
+            if (!report)
             {
                 return;
             }
-            Remember(alert.Id, version, known);
-            if (known || !raised)
-            {
-                await InvokeAsync(AlertUpdated, alert);
-                return;
-            }
-            if (_options.ConfirmReceipts && alert.Status == AlertStatus.Open)
+            var open = alert.Status == AlertStatus.Open;
+            var isNew = !known && open;
+            // Added to an alert this user already follows (escalation): the hub says so with AlertRaised, the feed
+            // only shows more recipients. Either way this device has it now, so its SMS fallback can stop.
+            var joined = known && open && (source == Source.RaisedPush || alert.Recipients.Count > held.Recipients);
+            if (_options.ConfirmReceipts && (isNew || joined))
             {
                 lock (_unconfirmed)
                 {
@@ -287,7 +281,7 @@ public sealed class AlertSubscription : IAsyncDisposable
                 // Not awaited under the gate: the receipt must not delay the next alert. A failed one is retried after reconnecting.
                 _ = ConfirmAsync(connection, alert.Id, CancellationToken.None);
             }
-            await InvokeAsync(AlertRaised, alert);
+            await InvokeAsync(isNew ? AlertRaised : AlertUpdated, alert);
         }
         finally
         {
@@ -295,17 +289,17 @@ public sealed class AlertSubscription : IAsyncDisposable
         }
     }
 
-    private void Remember(Guid id, int version, bool known)
+    private void Hold(AlertDto alert, bool known)
     {
-        _reported[id] = version;
+        _held[alert.Id] = new Held(alert.Version, alert.Recipients.Count);
         if (known)
         {
             return;
         }
-        _reportedOrder.Enqueue(id);
-        while (_reportedOrder.Count > Math.Max(1, _options.RememberedAlerts))
+        _heldOrder.Enqueue(alert.Id);
+        while (_heldOrder.Count > Math.Max(1, _options.RememberedAlerts))
         {
-            _reported.Remove(_reportedOrder.Dequeue());
+            _held.Remove(_heldOrder.Dequeue());
         }
     }
 
@@ -365,4 +359,13 @@ public sealed class AlertSubscription : IAsyncDisposable
             current = seen;
         }
     }
+
+    private enum Source
+    {
+        RaisedPush,
+        UpdatedPush,
+        Feed,
+    }
+
+    private readonly record struct Held(long Version, int Recipients);
 }

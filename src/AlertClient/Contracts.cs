@@ -34,7 +34,7 @@ public enum DeliveryState
 {
     /// <summary>Not yet pushed to any device.</summary>
     Pending,
-    /// <summary>Pushed to at least one connected device.</summary>
+    /// <summary>v1 only: pushed to at least one connected device. A v2 hub leaves a recipient pending until a device confirms receipt.</summary>
     Pushed,
     /// <summary>A device confirmed receipt.</summary>
     Received,
@@ -123,6 +123,14 @@ public sealed record AlertDto(
 /// </summary>
 public sealed record AlertChangesDto(IReadOnlyList<AlertDto> Alerts, string Cursor, bool More = false);
 
+/// <summary>What <see cref="AlertHubClient.RaiseWithResultAsync"/> got back.</summary>
+/// <param name="Alert">The alert in its current state.</param>
+/// <param name="Created">
+/// True: the hub created it for this call (201). False: the <c>Idempotency-Key</c> was used before within the hub's
+/// window (200) and <paramref name="Alert"/> is that earlier alert as it stands now (it may be resolved or cancelled).
+/// </param>
+public sealed record RaiseResult(AlertDto Alert, bool Created);
+
 /// <summary>One recipient of an alert and how far delivery and response have come.</summary>
 public sealed record RecipientDto(
     Guid PersonId,
@@ -176,7 +184,7 @@ public static class HubNames
     public const string ConfirmReceipt = nameof(ConfirmReceipt);
     /// <summary>Client → server: answer an alert.</summary>
     public const string Acknowledge = nameof(Acknowledge);
-    /// <summary>Client → server: catch up after a reconnect.</summary>
+    /// <summary>Client → server (v1): alerts raised after a sequence; v2 clients use <see cref="GetChangesSince"/>.</summary>
     public const string GetAlertsSince = nameof(GetAlertsSince);
     /// <summary>Client → server (v2): the change feed, <see cref="AlertChangesDto"/>.</summary>
     public const string GetChangesSince = nameof(GetChangesSince);

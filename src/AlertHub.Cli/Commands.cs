@@ -55,7 +55,15 @@ internal static class Commands
         {
             var client = RequireSession().CreateClient();
             var request = new RaiseAlertRequest(Kind: ParseKind(parse.GetValue(kind)), Note: parse.GetValue(note));
-            var alert = await client.RaiseAsync(request, parse.GetValue(key), ct);
+            var (alert, created) = await client.RaiseWithResultAsync(request, parse.GetValue(key), ct);
+            if (!created)
+            {
+                // The key was used before (CONTRACT v2): nothing new was raised; say how that earlier alert stands now.
+                AnsiConsole.MarkupLine($"[yellow]Deze melding bestond al[/] (zelfde sleutel): #{alert.Sequence} {Markup.Escape(alert.SchoolName)}, "
+                    + $"status [bold]{AlertTable.Status(alert.Status)}[/]; er is geen nieuwe melding verstuurd.");
+                AnsiConsole.WriteLine($"id {alert.Id}");
+                return;
+            }
             AnsiConsole.MarkupLine($"[red bold]Melding #{alert.Sequence}[/] {Markup.Escape(alert.SchoolName)} — {alert.Recipients.Count} ontvangers.");
             AnsiConsole.WriteLine($"id {alert.Id}");
             if (!alert.HotlineOpen)
@@ -68,7 +76,7 @@ internal static class Commands
 
     public static Command Listen()
     {
-        var since = new Option<long>("--since") { Description = "Ook meldingen na dit volgnummer ophalen (0 = alle zichtbare)", DefaultValueFactory = _ => 0 };
+        var since = new Option<long>("--since") { Description = "Meldingen tot en met dit volgnummer als bekend beschouwen en niet tonen (0 = alle open en recente meldingen tonen)", DefaultValueFactory = _ => 0 };
         var hubs = new Option<string[]>("--hub") { Description = "Extra adres(sen) van andere knooppunten, om naar uit te wijken", AllowMultipleArgumentsPerToken = true };
         var plain = new Option<bool>("--plain") { Description = "Eén regel per gebeurtenis in plaats van een live tabel (standaard als de uitvoer geen terminal is)" };
         var duration = new Option<TimeSpan?>("--duration") { Description = "Na deze tijd stoppen (bijv. 00:10:00); standaard tot Ctrl+C" };

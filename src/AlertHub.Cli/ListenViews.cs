@@ -88,7 +88,7 @@ internal sealed class LiveView : IListenView
         _table.Rows.Clear();
         foreach (var alert in _alerts.Values.OrderByDescending(a => a.Sequence).Take(20))
         {
-            var status = alert.Status == AlertStatus.Open ? "[red bold]open[/]" : Markup.Escape(alert.Status.ToString().ToLowerInvariant());
+            var status = alert.Status == AlertStatus.Open ? "[red bold]open[/]" : AlertTable.Status(alert.Status);
             var recipients = string.Join("\n", alert.Recipients.Select(r =>
                 $"{Markup.Escape(r.Name)}: {AlertTable.Delivery(r.Delivery)}{(r.Response is null ? "" : " / [bold]" + AlertTable.Answer(r.Response.Value) + "[/]")}"));
             _table.AddRow(new Markup(alert.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -106,7 +106,7 @@ internal static class AlertTable
     public static Table Of(AlertDto alert, string label)
     {
         var table = new Table()
-            .Title($"[bold]{label}[/] #{alert.Sequence} {Markup.Escape(alert.SchoolName)} · {Kind(alert.Kind)} · {alert.Status} · {alert.RaisedAt.ToLocalTime():HH:mm:ss}")
+            .Title($"[bold]{label}[/] #{alert.Sequence} {Markup.Escape(alert.SchoolName)} · {Kind(alert.Kind)} · {Status(alert.Status)} · {alert.RaisedAt.ToLocalTime():HH:mm:ss}")
             .AddColumns("Ontvanger", "Discipline", "Bezorging", "Reactie")
             .Caption($"id {alert.Id}");
         foreach (var r in alert.Recipients)
@@ -124,6 +124,13 @@ internal static class AlertTable
         AlertKind.Fight => "vechtpartij",
         AlertKind.GroupMoving => "groep onderweg",
         _ => "anders",
+    };
+
+    public static string Status(AlertStatus status) => status switch
+    {
+        AlertStatus.Open => "open",
+        AlertStatus.Resolved => "afgehandeld",
+        _ => "ingetrokken",
     };
 
     public static string Delivery(DeliveryState state) => state switch

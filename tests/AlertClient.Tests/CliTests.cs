@@ -46,6 +46,71 @@ public sealed partial class CliTests
     }
 
     [Fact]
+    public async Task Cli_RaiseWithAKeyUsedBefore_SaysTheAlertAlreadyExistedAndHowItStandsNow()
+    {
+        await using var host = await TestHost.StartAsync();
+        using var cli = new Cli();
+        cli.As("coordinator");
+        Assert.Equal(0, await cli.RunAsync("login", "--url", host.BaseAddress.ToString(), "--email", TestHost.Coordinator, "--password", TestHost.DemoPassword));
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+
+        var first = await RaiseAsync(cli, "cli-herhaal-1");
+        Assert.Contains("ontvangers", first, StringComparison.Ordinal);
+        Assert.DoesNotContain("bestond al", first, StringComparison.Ordinal);
+        var id = Guid.Parse(IdLine().Match(first).Groups[1].Value);
+
+        var again = await RaiseAsync(cli, "cli-herhaal-1");
+        Assert.Contains("Deze melding bestond al", again, StringComparison.Ordinal);
+        Assert.Contains("status open", again, StringComparison.Ordinal);
+        Assert.DoesNotContain("ontvangers", again, StringComparison.Ordinal);
+        Assert.Equal(id, Guid.Parse(IdLine().Match(again).Groups[1].Value));
+
+        await coordinator.ResolveAsync(id, "Rustig verlopen");
+        Assert.Contains("status afgehandeld", await RaiseAsync(cli, "cli-herhaal-1"), StringComparison.Ordinal);
+
+        var other = Guid.Parse(IdLine().Match(await RaiseAsync(cli, "cli-herhaal-2")).Groups[1].Value);
+        await coordinator.CancelAsync(other);
+        var cancelled = await RaiseAsync(cli, "cli-herhaal-2");
+        Assert.Contains("Deze melding bestond al", cancelled, StringComparison.Ordinal);
+        Assert.Contains("status ingetrokken", cancelled, StringComparison.Ordinal);
+
+        Assert.Equal(2, (await coordinator.ListAlertsAsync(status: null)).Count);
+    }
+
+    [Fact]
+    public async Task Cli_Listen_CatchesUpThroughTheChangeFeed_OpenAlertsAsNew_ClosedOnesAsTheirLastState()
+    {
+        await using var host = await TestHost.StartAsync();
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        var resolved = await coordinator.RaiseAsync(new RaiseAlertRequest(Note: "al voorbij"));
+        await coordinator.ResolveAsync(resolved.Id, "Rustig verlopen");
+        var open = await coordinator.RaiseAsync(new RaiseAlertRequest(Note: "nog open"));
+
+        using var cli = new Cli();
+        cli.As("police");
+        Assert.Equal(0, await cli.RunAsync("login", "--url", host.BaseAddress.ToString(), "--email", TestHost.Police, "--password", TestHost.DemoPassword));
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var listening = cli.RunAsync(stop.Token, "listen", "--plain", "--duration", "00:00:45");
+        await Eventually.TrueAsync(() => cli.Output.Contains("VERBONDEN", StringComparison.Ordinal), "the listener connecting");
+        await stop.CancelAsync();
+        Assert.Equal(0, await listening);
+
+        // Long lines wrap at the console width: read the events from the output as one line.
+        var events = EventLine().Matches(Regex.Replace(cli.Output, @"\s+", " "))
+            .Select(m => (Id: Guid.Parse(m.Groups[3].Value), Line: $"{m.Groups[1].Value} {m.Groups[2].Value}")).ToList();
+        Assert.Equal("NIEUW Open", Assert.Single(events, e => e.Id == open.Id).Line);
+        Assert.Equal("UPDATE Resolved", Assert.Single(events, e => e.Id == resolved.Id).Line);
+    }
+
+    /// <summary>Runs <c>raise --key</c> and returns what it printed, on one line.</summary>
+    private static async Task<string> RaiseAsync(Cli cli, string key)
+    {
+        var from = cli.Output.Length;
+        Assert.Equal(0, await cli.RunAsync("raise", "--key", key));
+        return Regex.Replace(cli.Output[from..], @"\s+", " ");
+    }
+
+    [Fact]
     public async Task Cli_WrongUrlWrongPasswordAndExpiredSession_GiveClearDutchErrors()
     {
         await using var host = await TestHost.StartAsync();
@@ -102,4 +167,7 @@ public sealed partial class CliTests
 
     [GeneratedRegex(@"id ([0-9a-f\-]{36})")]
     private static partial Regex IdLine();
+
+    [GeneratedRegex(@"(NIEUW|UPDATE) #\d+ .+? (Open|Resolved|Cancelled) id=([0-9a-f\-]{36})")]
+    private static partial Regex EventLine();
 }

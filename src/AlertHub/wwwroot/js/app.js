@@ -2,6 +2,7 @@
 import { api, signedIn, signOut } from './api.js';
 import { loadTexts, t } from './i18n.js';
 import { h, mount } from './ui.js';
+import { resetAlertStore } from './store.js';
 import { loginScreen } from './screens/login.js';
 import { coordinatorScreen } from './screens/coordinator.js';
 import { partnerScreen } from './screens/partner.js';
@@ -87,12 +88,15 @@ async function start() {
   mount(nav, (NAV[me.role] || []).map(([href, key]) => h('a', { href }, t(key))));
   mount(who,
     h('span', {}, `${me.name} · ${t(`role.${me.role}`)}`),
-    h('button.link', { type: 'button', onclick: () => { signOut(); go('#/'); } }, t('app.signOut')));
+    h('button.link', { type: 'button', onclick: () => { signOut(); resetAlertStore(); go('#/'); } }, t('app.signOut')));
   route();
 }
 
 window.addEventListener('hashchange', () => me && route());
-window.addEventListener('alerthub:signed-out', () => route());
+window.addEventListener('alerthub:signed-out', () => {
+  resetAlertStore();
+  route();
+});
 
 await loadTexts('nl');
 document.title = t('app.title');

@@ -1,15 +1,18 @@
 // The live connection to /hubs/alerts. It reconnects by itself (forever, with backoff), goes
-// offline deliberately when the browser says so, and after every (re)connect asks the hub for
-// what it missed. Screens get alerts through onAlert and the state through onState.
-import { accessToken } from './api.js';
+// offline deliberately when the browser says so, and after every (re)connect — and whenever the
+// page becomes visible again — reads the change feed (GetChangesSince) from the store's cursor, so
+// whatever was raised, answered, updated, resolved or cancelled meanwhile reaches the screen.
+// Every alert goes into the shared store, which keeps only newer versions; screens listen to the
+// store and get the connection state through onState.
+import { accessToken, api } from './api.js';
 
 const signalR = window.signalR;
 
 export class LiveAlerts {
-  constructor({ onAlert, onState }) {
-    this.onAlert = onAlert;
+  constructor({ store, onState, onSynced }) {
+    this.store = store;
     this.onState = onState;
-    this.lastSequence = 0;
+    this.onSynced = onSynced;
     this.stopped = false;
     this.retryTimer = null;
     this.connection = new signalR.HubConnectionBuilder()
@@ -17,8 +20,8 @@ export class LiveAlerts {
       .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(500 * 2 ** ctx.previousRetryCount, 10000) })
       .configureLogging(signalR.LogLevel.None)
       .build();
-    this.connection.on('AlertRaised', (alert) => this.receive('raised', alert));
-    this.connection.on('AlertUpdated', (alert) => this.receive('updated', alert));
+    this.connection.on('AlertRaised', (alert) => this.store.put(alert, 'raised'));
+    this.connection.on('AlertUpdated', (alert) => this.store.put(alert, 'updated'));
     this.connection.onreconnecting(() => this.state('offline'));
     this.connection.onreconnected(() => this.connected());
     // Automatic reconnect gives up only when told to stop; anything else is retried here.
@@ -28,13 +31,20 @@ export class LiveAlerts {
       this.connection.stop();
     };
     this.goOnline = () => this.scheduleStart(0);
+    // A phone that slept may have missed pushes without the connection noticing: ask again when shown.
+    this.becameVisible = () => {
+      if (document.visibilityState !== 'visible') {
+        return;
+      }
+      if (this.isConnected) {
+        this.sync();
+      } else {
+        this.scheduleStart(0);
+      }
+    };
     window.addEventListener('offline', this.goOffline);
     window.addEventListener('online', this.goOnline);
-  }
-
-  /** Alerts already loaded over HTTP set the starting point of the catch-up. */
-  seen(alert) {
-    this.lastSequence = Math.max(this.lastSequence, alert.sequence || 0);
+    document.addEventListener('visibilitychange', this.becameVisible);
   }
 
   async start() {
@@ -48,11 +58,14 @@ export class LiveAlerts {
     this.state('connecting');
     try {
       await this.connection.start();
-      await this.connected();
     } catch {
       this.state('offline');
+      // The screen still shows what there is: the same feed over HTTP, if that gets through.
+      this.sync((cursor) => api('GET', cursor === null ? '/api/changes' : `/api/changes?cursor=${encodeURIComponent(cursor)}`));
       this.scheduleStart();
+      return;
     }
+    await this.connected();
   }
 
   scheduleStart(delay = 2000) {
@@ -68,20 +81,20 @@ export class LiveAlerts {
 
   async connected() {
     this.state('online');
-    try {
-      const missed = await this.connection.invoke('GetAlertsSince', this.lastSequence);
-      for (const alert of missed) {
-        this.receive('missed', alert);
-      }
-      this.onCatchUp?.();
-    } catch {
-      // The next reconnect catches up again.
-    }
+    await this.sync();
   }
 
-  receive(kind, alert) {
-    this.seen(alert);
-    this.onAlert(kind, alert);
+  /** Reads the change feed from the stored cursor (over the hub unless another way is given). */
+  async sync(fetchPage = (cursor) => this.connection.invoke('GetChangesSince', cursor)) {
+    try {
+      await this.store.sync(fetchPage);
+    } catch {
+      // The next reconnect (or the page becoming visible) asks again from the same cursor.
+      return;
+    }
+    if (!this.stopped) {
+      this.onSynced?.();
+    }
   }
 
   state(value) {
@@ -92,7 +105,7 @@ export class LiveAlerts {
   }
 
   confirmReceipt(alertId) {
-    return this.connection.invoke('ConfirmReceipt', alertId).catch(() => {});
+    return this.connection.invoke('ConfirmReceipt', alertId);
   }
 
   acknowledge(alertId, response) {
@@ -108,6 +121,7 @@ export class LiveAlerts {
     clearTimeout(this.retryTimer);
     window.removeEventListener('offline', this.goOffline);
     window.removeEventListener('online', this.goOnline);
+    document.removeEventListener('visibilitychange', this.becameVisible);
     await this.connection.stop();
   }
 }

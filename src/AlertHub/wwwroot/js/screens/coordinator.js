@@ -1,9 +1,12 @@
-// Coordinator (and team lead): the one-tap alert, the undo window, and the live follow-up.
+// Coordinator (and team lead): the one-tap alert, the undo window, and the live follow-up. Alerts
+// come from the shared store (newest version only), filled by pushes, API answers and the change feed
+// after every reconnect, so an alert resolved or cancelled while this page was away shows as such.
 import { api, ApiError, newId } from '../api.js';
 import { t, formatTime } from '../i18n.js';
 import { h, mount, message } from '../ui.js';
 import { LiveAlerts } from '../live.js';
-import { alertHeader, hotlineNotice, recipientList, timeline } from '../alertView.js';
+import { alertStore } from '../store.js';
+import { alertHeader, hotlineNotice, recipientList, statusText, timeline } from '../alertView.js';
 
 const UNDO_SECONDS = 10;
 const KINDS = ['threat', 'weapon', 'fight', 'group_moving', 'other'];
@@ -11,24 +14,24 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function coordinatorScreen(root, { me, params, go, setConnection }) {
   const canRaise = me.role === 'coordinator';
-  const alerts = new Map();
+  const store = alertStore(me);
   let current = params[0] || null;
   let pendingKey = null;
   let undoTimer = null;
   let liveView = null;
   let formsView = null;
+  let homeList = null;
 
-  const live = new LiveAlerts({
-    onAlert: (_, alert) => {
-      alerts.set(alert.id, alert);
+  const live = new LiveAlerts({ store, onState: setConnection });
+  const unsubscribe = store.subscribe(({ alert }) => {
+    if (!current || alert.id === current) {
       render();
-    },
-    onState: setConnection,
+    }
   });
 
   function render() {
     if (current) {
-      const alert = alerts.get(current);
+      const alert = store.get(current);
       if (alert && liveView) {
         renderLive(alert);
         return;
@@ -43,20 +46,23 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
 
   function renderHome() {
     liveView = null;
-    const open = [...alerts.values()].filter((a) => a.status === 'open').sort((a, b) => b.sequence - a.sequence);
-    mount(root,
-      canRaise ? h('section.raise', {},
-        h('button.raise-button', { type: 'button', onclick: () => raise(), dataset: { testid: 'raise' } }, t('alert.raise')),
-        h('p.muted', {}, t('alert.raiseHint')),
-        h('div', { id: 'raise-status' })) : null,
-      h('section', {},
-        h('h2', {}, t('alert.openAlerts')),
-        open.length
-          ? h('ul.cards', {}, open.map((a) => h('li', {},
-            h('a.card', { href: `#/melding/${a.id}` },
-              h('strong', {}, `${t(`kind.${a.kind}`)} — ${a.schoolName}`),
-              h('span.muted', {}, ` ${formatTime(a.raisedAt)}`)))))
-          : h('p.muted', {}, t('app.none'))));
+    // The raise button and its status stay put while the list below changes (a push during a tap).
+    if (!homeList || !root.contains(homeList)) {
+      homeList = h('div');
+      mount(root,
+        canRaise ? h('section.raise', {},
+          h('button.raise-button', { type: 'button', onclick: () => raise(), dataset: { testid: 'raise' } }, t('alert.raise')),
+          h('p.muted', {}, t('alert.raiseHint')),
+          h('div', { id: 'raise-status' })) : null,
+        h('section', {}, h('h2', {}, t('alert.openAlerts')), homeList));
+    }
+    const open = store.values().filter((a) => a.status === 'open').sort((a, b) => b.sequence - a.sequence);
+    mount(homeList, open.length
+      ? h('ul.cards', { dataset: { testid: 'open-alerts' } }, open.map((a) => h('li', {},
+        h('a.card', { href: `#/melding/${a.id}`, dataset: { alertId: a.id } },
+          h('strong', {}, `${t(`kind.${a.kind}`)} — ${a.schoolName}`),
+          h('span.muted', {}, ` ${formatTime(a.raisedAt)}`)))))
+      : h('p.muted', {}, t('app.none')));
   }
 
   // R1: one tap, one alert. A fresh key per tap, the same key for every retry of that tap.
@@ -68,13 +74,17 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     mount(status, message(t('alert.raising')));
     for (let attempt = 1; attempt <= 4; attempt++) {
       try {
-        const alert = await api('POST', '/api/alerts', { headers: { 'Idempotency-Key': pendingKey } });
+        const response = await api('POST', '/api/alerts', { headers: { 'Idempotency-Key': pendingKey }, raw: true });
+        // 200: this key was used before (an earlier attempt of this tap got through); the alert as it stands now.
+        const created = response.status === 201;
+        const answer = await response.json();
         pendingKey = null;
-        alerts.set(alert.id, alert);
-        live.seen(alert);
+        store.put(answer, 'api');
+        // A push may have brought a newer version before the answer did.
+        const alert = store.get(answer.id) || answer;
         current = alert.id;
         history.replaceState(null, '', `#/melding/${alert.id}`);
-        renderAlert(alert, { undo: true });
+        renderAlert(alert, { raised: created ? 'created' : 'repeated' });
         return;
       } catch (e) {
         if (e instanceof ApiError && e.status < 500) {
@@ -92,13 +102,12 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     button.disabled = false;
   }
 
-  function renderAlert(alert, { undo = false } = {}) {
+  function renderAlert(alert, { raised = null } = {}) {
     liveView = h('div', { dataset: { testid: 'alert-live' } });
     formsView = h('div.forms');
-    const undoView = undo && alert.status === 'open' ? undoPanel(alert) : null;
     mount(root,
       h('p', {}, h('a', { href: '#/melden' }, `← ${t('app.back')}`)),
-      h('section.alert-view', {}, undoView, liveView, formsView));
+      h('section.alert-view', {}, raised ? raisedNotice(alert, raised === 'created') : null, liveView, formsView));
     renderLive(alert);
   }
 
@@ -119,10 +128,19 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     }
   }
 
-  function undoPanel(alert) {
+  /** After a tap: "sent" with the undo window, or — when the key was used before — how that alert stands now. */
+  function raisedNotice(alert, created) {
+    const text = created ? t('alert.sent') : t('alert.alreadyRaised', { status: statusText(alert) });
+    if (created || alert.status === 'open') {
+      return undoPanel(alert, text);
+    }
+    return h('section.raise-result', { role: 'status' }, h('p', { dataset: { testid: 'raise-result' } }, text));
+  }
+
+  function undoPanel(alert, text) {
     let left = UNDO_SECONDS;
     const button = h('button.big.secondary', { type: 'button', dataset: { testid: 'undo' } }, t('alert.undo', { seconds: left }));
-    const panel = h('section.undo', { role: 'status' }, h('p', {}, t('alert.sent')), button);
+    const panel = h('section.undo', { role: 'status' }, h('p', { dataset: { testid: 'raise-result' } }, text), button);
     clearInterval(undoTimer);
     undoTimer = setInterval(() => {
       left -= 1;
@@ -136,10 +154,8 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     button.addEventListener('click', async () => {
       clearInterval(undoTimer);
       button.disabled = true;
-      const cancelled = await api('POST', `/api/alerts/${alert.id}/cancel`);
-      alerts.set(cancelled.id, cancelled);
+      store.put(await api('POST', `/api/alerts/${alert.id}/cancel`), 'api');
       panel.remove();
-      renderLive(cancelled);
     });
     return panel;
   }
@@ -180,9 +196,7 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
   }
 
   async function post(alert, action, body) {
-    const updated = await api('POST', `/api/alerts/${alert.id}/${action}`, { body });
-    alerts.set(updated.id, updated);
-    renderLive(updated);
+    store.put(await api('POST', `/api/alerts/${alert.id}/${action}`, { body }), 'api');
   }
 
   function form(title, fields, submitText, onSubmit) {
@@ -208,29 +222,20 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     return h('label', {}, h('span', {}, text), control);
   }
 
-  (async () => {
-    try {
-      for (const alert of await api('GET', '/api/alerts?status=open')) {
-        alerts.set(alert.id, alert);
-        live.seen(alert);
-      }
-      if (current && !alerts.has(current)) {
-        const alert = await api('GET', `/api/alerts/${current}`);
-        alerts.set(alert.id, alert);
-      }
-    } catch (e) {
+  render();
+  live.start();
+  // A link to an alert the feed does not bring (closed more than a day ago, or before the first sync).
+  if (current && !store.get(current)) {
+    api('GET', `/api/alerts/${current}`).then((alert) => store.put(alert, 'api')).catch((e) => {
       if (e instanceof ApiError && e.status === 404) {
         go('#/melden');
-        return;
       }
-    }
-    render();
-    live.start();
-  })();
-  render();
+    });
+  }
 
   return () => {
     clearInterval(undoTimer);
+    unsubscribe();
     live.stop();
   };
 }

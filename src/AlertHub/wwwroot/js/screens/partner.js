@@ -1,49 +1,53 @@
 // Partner: the live inbox. New alerts ring, vibrate and notify; answers go over the hub
-// (or HTTP when the hub is down); after every reconnect the hub is asked what was missed.
+// (or HTTP when the hub is down); the shared store keeps the newest version of every alert and the
+// change feed brings what was missed after every reconnect.
 import { api } from '../api.js';
 import { t, formatTime } from '../i18n.js';
 import { h, mount, message } from '../ui.js';
 import { LiveAlerts } from '../live.js';
+import { alertStore } from '../store.js';
 import { alertHeader, timeline } from '../alertView.js';
 
 const RESPONSES = ['seen', 'on_my_way', 'on_scene', 'unable'];
+// Not yet confirmed by any device: 'pending' since v2 (a v1 hub said 'pushed' for the same thing).
+const UNCONFIRMED = ['pending', 'pushed'];
 let audio = null;
 
 export function partnerScreen(root, { me, setConnection }) {
-  const alerts = new Map();
+  const store = alertStore(me);
+  // Receipts sent (or being sent) from this screen; a failed one is dropped here and sent again later.
+  const confirming = new Set();
   const list = h('ul.inbox', { dataset: { testid: 'inbox' } });
   const errors = h('div');
 
   const live = new LiveAlerts({
-    onAlert: (kind, alert) => {
-      const known = alerts.has(alert.id);
-      alerts.set(alert.id, alert);
-      const mine = alert.recipients.find((r) => r.personId === me.personId);
-      if (alert.status === 'open' && mine && (kind === 'raised' || (!known && ['pending', 'pushed'].includes(mine.delivery)))) {
-        live.confirmReceipt(alert.id);
-      }
-      if (!known && alert.status === 'open') {
-        ring(alert);
+    store,
+    onState: setConnection,
+    onSynced: () => {
+      for (const alert of store.values()) {
+        confirm(alert);
       }
       render();
     },
-    onState: setConnection,
   });
-  // Alerts that changed while we were away (e.g. cancelled) are fetched again after a reconnect.
-  live.onCatchUp = async () => {
-    for (const alert of [...alerts.values()].filter((a) => a.status === 'open')) {
-      const mine = alert.recipients.find((r) => r.personId === me.personId);
-      if (mine && ['pending', 'pushed'].includes(mine.delivery)) {
-        live.confirmReceipt(alert.id);
-      }
-      try {
-        alerts.set(alert.id, await api('GET', `/api/alerts/${alert.id}`));
-      } catch {
-        // Shown as it was; the next reconnect tries again.
-      }
+  const unsubscribe = store.subscribe(({ alert, isNew, source }) => {
+    confirm(alert);
+    // What the first read of this page finds is the inbox as it stands, not news.
+    if (isNew && alert.status === 'open' && source !== 'initial') {
+      ring(alert);
     }
     render();
-  };
+  });
+
+  /** R3: tells the hub this device has the alert, which stops its SMS fallback. */
+  function confirm(alert) {
+    const mine = alert.recipients?.find((r) => r.personId === me.personId);
+    if (alert.status !== 'open' || !mine || !UNCONFIRMED.includes(mine.delivery) || confirming.has(alert.id) || !live.isConnected) {
+      return;
+    }
+    confirming.add(alert.id);
+    live.confirmReceipt(alert.id).catch(() => confirming.delete(alert.id));
+  }
 
   const enable = h('button.secondary', { type: 'button', dataset: { testid: 'enable-alerts' } }, t('alert.notifications'));
   enable.addEventListener('click', async () => {
@@ -56,7 +60,7 @@ export function partnerScreen(root, { me, setConnection }) {
   });
 
   function render() {
-    const sorted = [...alerts.values()].sort((a, b) => b.sequence - a.sequence);
+    const sorted = store.values().sort((a, b) => b.sequence - a.sequence);
     if (!sorted.length) {
       mount(list, h('li.muted', {}, t('alert.emptyInbox')));
       return;
@@ -88,8 +92,7 @@ export function partnerScreen(root, { me, setConnection }) {
       const updated = live.isConnected
         ? await live.acknowledge(alert.id, response)
         : await api('POST', `/api/alerts/${alert.id}/acknowledgements`, { body: { response } });
-      alerts.set(updated.id, updated);
-      render();
+      store.put(updated, 'api');
     } catch (e) {
       mount(errors, message(e.problem?.detail || e.message || t('app.error'), 'error'));
     }
@@ -110,20 +113,12 @@ export function partnerScreen(root, { me, setConnection }) {
 
   mount(root, h('div.toolbar', {}, enable), errors, h('h2', {}, t('nav.inbox')), list);
   render();
-  (async () => {
-    try {
-      for (const alert of await api('GET', '/api/alerts')) {
-        alerts.set(alert.id, alert);
-        live.seen(alert);
-      }
-    } catch {
-      // The hub's catch-up fills the inbox once it connects.
-    }
-    render();
-    live.start();
-  })();
+  live.start();
 
-  return () => live.stop();
+  return () => {
+    unsubscribe();
+    live.stop();
+  };
 }
 
 function unlockAudio() {
