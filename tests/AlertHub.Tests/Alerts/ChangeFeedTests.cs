@@ -4,6 +4,7 @@ using System.Text.Json;
 using AlertHub.Client;
 using AlertHub.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.EntityFrameworkCore;
 
 namespace AlertHub.Tests.Alerts;
 
@@ -39,6 +40,8 @@ public sealed class ChangeFeedTests
             final.Add(await coordinator.GetAlertAsync(alert.Id));
         }
 
+        // Every push of those changes went out while the device was away (so only the feed can bring them).
+        await Eventually.TrueAsync(() => host.WithDbAsync(db => db.PushMessages.AllAsync(m => m.DispatchedAt != null)), "pushes dispatched");
         await device.ConnectAsync(host.BaseAddress);
         var ids = alerts.Select(a => a.Id).ToList();
         Assert.True(device.Lost(ids) == 0, device.Report(ids));
