@@ -47,7 +47,7 @@ internal sealed class GetDashboardHandler(
             .ToListAsync(ct);
         var alertIds = alerts.Select(a => a.Id).ToList();
         var fallbacks = await db.SmsMessages.AsNoTracking()
-            .Where(s => s.Purpose == SmsPurposes.Fallback && s.AlertId != null && alertIds.Contains(s.AlertId.Value))
+            .Where(s => s.Purpose == SmsPurposes.Fallback && s.Status != SmsStatus.Cancelled && s.AlertId != null && alertIds.Contains(s.AlertId.Value))
             .Select(s => new { AlertId = s.AlertId!.Value, s.RecipientId })
             .Distinct()
             .ToListAsync(ct);

@@ -23,7 +23,9 @@ internal static class DeliverySetup
         services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.SectionName);
         services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
+        services.AddTransient<TwilioBaseUrlHandler>();
         services.AddHttpClient<TwilioSmsSender>()
+            .AddHttpMessageHandler<TwilioBaseUrlHandler>()
             .AddResilienceHandler("twilio", (pipeline, context) =>
             {
                 var twilio = context.ServiceProvider.GetRequiredService<IOptions<TwilioOptions>>().Value;
@@ -34,8 +36,10 @@ internal static class DeliverySetup
                 // and a connection that was never made. A 5xx or a timeout may have sent it: no retry.
                 pipeline.AddRetry(new HttpRetryStrategyOptions
                 {
-                    MaxRetryAttempts = 3,
+                    MaxRetryAttempts = TwilioOptions.Tries - 1,
                     Delay = TimeSpan.FromSeconds(1),
+                    // Caps Retry-After too, so a send never outlasts TwilioOptions.LongestSend (the sms-send job's lease).
+                    MaxDelay = twilio.MaxRetryDelay,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
                     ShouldRetryAfterHeader = true,
@@ -59,7 +63,11 @@ internal static class DeliverySetup
         services.AddTransient<ISmsSender>(sp => sp.GetRequiredService<IOptions<TwilioOptions>>().Value.Enabled
             ? sp.GetRequiredService<TwilioSmsSender>()
             : sp.GetRequiredService<LocalSmsSink>());
-        services.AddScoped<SmsDispatcher>();
+        services.AddScoped<SmsOutbox>();
+        services.AddScoped<SmsStates>();
+        services.AddScoped<ISaveChangesStep, SmsStaging>();
+        services.AddScoped<IJobHandler, SmsSendJob>();
+        services.AddHostedService<SmsJobsCheck>();
 
         // Pushes: a row per push written with the change (PushStaging), sent after the commit or relayed.
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations()

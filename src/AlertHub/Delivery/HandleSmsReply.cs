@@ -1,5 +1,6 @@
 using AlertHub.Alerts;
 using AlertHub.Client;
+using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -7,14 +8,46 @@ using Microsoft.EntityFrameworkCore;
 namespace AlertHub.Delivery;
 
 /// <summary>
-/// An SMS reply "1"–"4" acknowledges the newest open alert that was texted to that number.
-/// Returns the text to answer with, or null to stay silent (unknown numbers learn nothing).
+/// An SMS reply "1"–"4" acknowledges the newest open alert that was texted to that number. Acted on once per
+/// Twilio <c>MessageSid</c>: a replay gets the first answer again and changes nothing (it would otherwise
+/// overwrite a newer answer given in the app). Returns the text to answer with, or null to stay silent
+/// (unknown numbers learn nothing).
 /// </summary>
-internal sealed record HandleSmsReply(string From, string Body) : ICommand<string?>;
+internal sealed record HandleSmsReply(string MessageSid, string From, string Body) : ICommand<string?>;
 
-internal sealed class HandleSmsReplyHandler(AlertHubDbContext db, IMediator mediator) : ICommandHandler<HandleSmsReply, string?>
+internal sealed class HandleSmsReplyHandler(AlertHubDbContext db, IMediator mediator, TimeProvider time) : ICommandHandler<HandleSmsReply, string?>
 {
     public async ValueTask<string?> Handle(HandleSmsReply command, CancellationToken ct)
+    {
+        var seen = await db.InboundSms.AsNoTracking().FirstOrDefaultAsync(m => m.MessageSid == command.MessageSid, ct);
+        if (seen is not null)
+        {
+            return seen.Reply;
+        }
+        // Tracked now, written by the save that acts on the SMS (the answer), or on its own below.
+        var inbound = new InboundSms { MessageSid = command.MessageSid, ReceivedAt = time.Now() };
+        db.InboundSms.Add(inbound);
+        try
+        {
+            inbound.Reply = await ReplyAsync(command, inbound, ct);
+            var entry = db.Entry(inbound);
+            if (entry.State != EntityState.Unchanged)
+            {
+                // Not written with an answer (no answer, or a concurrency retry cleared the tracker): on its own.
+                entry.State = EntityState.Added;
+                await db.SaveChangesAsync(ct);
+            }
+            return inbound.Reply;
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
+        {
+            // The same MessageSid on two nodes at once: the other one acted on it.
+            db.ChangeTracker.Clear();
+            return (await db.InboundSms.AsNoTracking().FirstOrDefaultAsync(m => m.MessageSid == command.MessageSid, ct))?.Reply;
+        }
+    }
+
+    private async Task<string?> ReplyAsync(HandleSmsReply command, InboundSms inbound, CancellationToken ct)
     {
         var from = command.From.Trim();
         var person = await db.People.AsNoTracking().FirstOrDefaultAsync(p => p.Phone == from && p.Active, ct);
@@ -45,7 +78,9 @@ internal sealed class HandleSmsReplyHandler(AlertHubDbContext db, IMediator medi
         {
             return SmsText.NothingOpen;
         }
+        // The reply is known before the answer is saved, so the inbound row goes into the answer's transaction.
+        inbound.Reply = SmsText.Reply(response.Value);
         await mediator.Send(new AcknowledgeAlert(person.Id, alertId.Value, response.Value, Channel: "sms"), ct);
-        return SmsText.Reply(response.Value);
+        return inbound.Reply;
     }
 }

@@ -33,4 +33,32 @@ internal sealed class LocalSmsSink(IOptions<SmsOptions> options, IWebHostEnviron
         logger.LogInformation("SMS {Sid} written to the local outbox ({Length} characters)", sid, body.Length);
         return SmsSendResult.Accepted(sid, SmsStatus.Sent);
     }
+
+    /// <summary>After a crash between writing the line and recording it: the file is the provider's list.</summary>
+    public async Task<SmsLookup> FindAsync(string to, string body, DateTimeOffset since, IReadOnlySet<string> knownSids, CancellationToken ct)
+    {
+        if (!File.Exists(Path))
+        {
+            return new SmsLookup.Absent();
+        }
+        await Gate.WaitAsync(ct);
+        try
+        {
+            foreach (var line in await File.ReadAllLinesAsync(Path, ct))
+            {
+                var sent = JsonSerializer.Deserialize<SinkLine>(line, AlertHubJson.Options);
+                if (sent is not null && sent.To == to && sent.Body == body && sent.At >= since && !knownSids.Contains(sent.Sid))
+                {
+                    return new SmsLookup.Found(sent.Sid, SmsStatus.Sent, null);
+                }
+            }
+            return new SmsLookup.Absent();
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private sealed record SinkLine(string Sid, string To, string Body, DateTimeOffset At);
 }

@@ -13,14 +13,11 @@ namespace AlertHub.Delivery;
 /// (and who has not answered) gets one SMS — during hotline hours; outside them only the region's
 /// out-of-hours contact does.
 /// </summary>
-internal sealed class SmsFallbackJob(AlertHubDbContext db, SmsDispatcher sms, TimeProvider time)
-    : IJobHandler
+internal sealed class SmsFallbackJob(AlertHubDbContext db, SmsOutbox sms) : IJobHandler
 {
-    private const int MaxRounds = 6;
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(30);
-
     public string Kind => JobKinds.SmsFallback;
 
+    /// <summary>Decides the round: one Pending SMS row per recipient still waiting, in one transaction; SmsSendJob sends them side by side.</summary>
     public async Task<DateTimeOffset?> RunAsync(ScheduledJob job, CancellationToken ct)
     {
         var alert = await db.Alerts.Include(a => a.Recipients).FirstOrDefaultAsync(a => a.Id == job.SubjectId, ct);
@@ -28,22 +25,21 @@ internal sealed class SmsFallbackJob(AlertHubDbContext db, SmsDispatcher sms, Ti
         {
             return null;
         }
-        var waiting = AlertAudience.AwaitingSms(alert);
+        var texted = await db.SmsMessages.Where(m => m.AlertId == alert.Id && m.Purpose == SmsPurposes.Fallback && m.RecipientId != null)
+            .Select(m => m.RecipientId!.Value).ToListAsync(ct);
+        var waiting = AlertAudience.AwaitingSms(alert).Where(r => !texted.Contains(r.Id)).ToList();
         if (waiting.Count == 0)
         {
             return null;
         }
-
         var people = await db.People.AsNoTracking().Where(p => waiting.Select(r => r.PersonId).Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
         var body = await sms.AlertTextAsync(alert, "AlertHub", ct);
-        var retry = false;
         foreach (var recipient in waiting.Where(r => people.ContainsKey(r.PersonId)))
         {
-            var status = await sms.SendAsync(alert, recipient, people[recipient.PersonId], SmsPurposes.Fallback, body, ct);
-            retry |= status == SmsStatus.NotSent;
+            sms.ToRecipient(alert, recipient, people[recipient.PersonId], SmsPurposes.Fallback, body);
         }
         await db.SaveChangesAsync(ct);
-        return retry && job.Attempts < MaxRounds ? time.Now() + RetryAfter : null;
+        return null;
     }
 }
 

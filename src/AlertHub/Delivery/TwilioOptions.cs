@@ -16,6 +16,15 @@ internal sealed class TwilioOptions
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The longest wait the pipeline honours between two tries after a 429 (Retry-After above it is cut to it).</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The pipeline tries this often in all (the first try and the retries after a 429 or a refused connection).</summary>
+    public const int Tries = 4;
+
+    /// <summary>The longest one send can take, every try timing out and every wait at its maximum.</summary>
+    public TimeSpan LongestSend => Timeout * Tries + MaxRetryDelay * (Tries - 1);
+
     public bool Enabled => !string.IsNullOrEmpty(AccountSid);
 
     /// <summary>The public base URL without a trailing slash, or null when not configured.</summary>
@@ -28,4 +37,13 @@ internal sealed class SmsOptions
 
     /// <summary>The local sink's file when Twilio is not configured.</summary>
     public string? OutboxPath { get; set; }
+
+    /// <summary>First wait before an SMS that did not reach the provider (circuit open, connection refused, 429) is tried again; doubles per try.</summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest wait between two tries of an SMS that did not reach the provider.</summary>
+    public TimeSpan RetryMax { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long after an uncertain send (5xx, timeout) the provider's Messages list is asked whether it went out.</summary>
+    public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -1,82 +1,98 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using Twilio.Clients;
+using Twilio.Exceptions;
+using Twilio.Http;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
 
 namespace AlertHub.Delivery;
 
 /// <summary>
-/// Twilio's Messages REST API over a typed HttpClient (no SDK on our mirror). The resilience
-/// pipeline (see DeliverySetup) retries only where a retry cannot send a second SMS; here every
-/// outcome is classified so the caller knows whether it may try again.
+/// Twilio through its official helper library, on a TwilioRestClient over our typed HttpClient, so the
+/// resilience pipeline (DeliverySetup: retry only 429 and refused connections, circuit breaker, timeout)
+/// and <c>Twilio:BaseUrl</c> (TwilioBaseUrlHandler) stay. Every outcome is classified so the caller knows
+/// whether the SMS may have gone out.
 /// </summary>
-internal sealed class TwilioSmsSender(HttpClient http, IOptions<TwilioOptions> options, ILogger<TwilioSmsSender> logger) : ISmsSender
+internal sealed class TwilioSmsSender(System.Net.Http.HttpClient http, IOptions<TwilioOptions> options, ILogger<TwilioSmsSender> logger)
+    : ISmsSender
 {
+    /// <summary>How many of the newest messages to a number a lookup reads at most.</summary>
+    public const int LookupLimit = 100;
+
+    /// <summary>Clocks differ: a lookup also accepts messages Twilio stamped this much before our row.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
     public async Task<SmsSendResult> SendAsync(string to, string body, CancellationToken ct)
     {
         var twilio = options.Value;
-        var fields = new List<KeyValuePair<string, string>>
-        {
-            new("To", to),
-            new("From", twilio.From ?? ""),
-            new("Body", body),
-        };
+        var (client, transport) = Client();
+        var create = new CreateMessageOptions(new PhoneNumber(to)) { From = new PhoneNumber(twilio.From), Body = body };
         if (twilio.PublicBase is { } publicBase)
         {
-            fields.Add(new("StatusCallback", publicBase + TwilioWebhooks.StatusPath));
+            create.StatusCallback = new Uri(publicBase + TwilioWebhooks.StatusPath);
         }
-        using var request = new HttpRequestMessage(HttpMethod.Post,
-            $"{twilio.BaseUrl.TrimEnd('/')}/2010-04-01/Accounts/{Uri.EscapeDataString(twilio.AccountSid!)}/Messages.json")
-        {
-            Content = new FormUrlEncodedContent(fields),
-        };
-        request.Headers.Authorization = BasicAuth(twilio);
-
-        HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, ct);
+            var message = await MessageResource.CreateAsync(create, client);
+            return string.IsNullOrEmpty(message.Sid) ? SmsSendResult.Uncertain("no_sid") : SmsSendResult.Accepted(message.Sid);
         }
-        catch (BrokenCircuitException)
+        catch (ApiConnectionException e)
         {
-            return SmsSendResult.NotSent("circuit_open");
+            return Unsent(e);
         }
-        catch (TimeoutRejectedException)
+        catch (ApiException e)
         {
-            return SmsSendResult.Uncertain("timeout");
+            var status = e.Status != 0 ? e.Status : (int?)transport.LastResponse?.StatusCode ?? 0;
+            if (status == (int)HttpStatusCode.TooManyRequests)
+            {
+                return SmsSendResult.NotSent("429"); // still refused after the pipeline's retries: nothing was sent
+            }
+            if (status is 401 or 403)
+            {
+                logger.LogError("Twilio refused our credentials ({Status}, error {Code}): no SMS can go out until Twilio:AccountSid/AuthToken are fixed", status, e.Code);
+                return SmsSendResult.NotSent($"auth_{e.Code}");
+            }
+            if (status is >= 400 and < 500 && e.Code != 0)
+            {
+                logger.LogWarning("Twilio refused an SMS with status {Status} and error {ErrorCode}", status, e.Code);
+                return SmsSendResult.Refused(e.Code.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            // A 5xx (or an answer we cannot read) may come after Twilio accepted the message.
+            return SmsSendResult.Uncertain(status == 0 ? "unreadable_answer" : $"http_{status}");
         }
-        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError)
-        {
-            return SmsSendResult.NotSent("connection_refused");
-        }
-        catch (HttpRequestException e)
-        {
-            logger.LogWarning("Twilio request failed mid-flight ({Error}); delivery is uncertain", e.HttpRequestError);
-            return SmsSendResult.Uncertain("network");
-        }
+    }
 
-        using (response)
+    public async Task<SmsLookup> FindAsync(string to, string body, DateTimeOffset since, IReadOnlySet<string> knownSids, CancellationToken ct)
+    {
+        var (client, _) = Client();
+        // By number, newest first, and bounded: a date filter would be on DateSent, which is empty while a
+        // message is still queued at Twilio, and a queued message is exactly the one in doubt.
+        var read = new ReadMessageOptions { To = new PhoneNumber(to), PageSize = 50, Limit = LookupLimit };
+        var cutoff = since - ClockSkew;
+        try
         {
-            if (response.IsSuccessStatusCode)
+            foreach (var message in await MessageResource.ReadAsync(read, client))
             {
-                var message = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-                var sid = message.TryGetProperty("sid", out var s) ? s.GetString() : null;
-                return sid is null ? SmsSendResult.Uncertain("no_sid") : SmsSendResult.Accepted(sid);
+                ct.ThrowIfCancellationRequested();
+                if (message.Body == body && !knownSids.Contains(message.Sid) && (message.DateCreated is null || message.DateCreated >= cutoff.UtcDateTime))
+                {
+                    return new SmsLookup.Found(message.Sid, StatusOf(message.Status), message.ErrorCode?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
             }
-            if (response.StatusCode == HttpStatusCode.TooManyRequests)
-            {
-                return SmsSendResult.NotSent("429");
-            }
-            if ((int)response.StatusCode >= 500)
-            {
-                return SmsSendResult.Uncertain($"http_{(int)response.StatusCode}");
-            }
-            var code = await ErrorCodeAsync(response, ct);
-            logger.LogWarning("Twilio refused an SMS with status {Status} and error {ErrorCode}", (int)response.StatusCode, code);
-            return SmsSendResult.Rejected(code);
+            return new SmsLookup.Absent();
+        }
+        catch (ApiConnectionException e)
+        {
+            logger.LogWarning("Looking up an SMS at Twilio failed ({Error}); trying again later", e.InnerException?.GetType().Name);
+            return new SmsLookup.Unknown("connection");
+        }
+        catch (ApiException e)
+        {
+            logger.LogWarning("Looking up an SMS at Twilio failed (status {Status}, error {Code}); trying again later", e.Status, e.Code);
+            return new SmsLookup.Unknown($"http_{e.Status}");
         }
     }
 
@@ -87,40 +103,80 @@ internal sealed class TwilioSmsSender(HttpClient http, IOptions<TwilioOptions> o
     /// <returns>True when there is nothing more to do (redacted, already gone, or refused for good); false to try later.</returns>
     public async Task<bool> RedactAsync(string messageSid, CancellationToken ct)
     {
-        var twilio = options.Value;
-        using var request = new HttpRequestMessage(HttpMethod.Post,
-            $"{twilio.BaseUrl.TrimEnd('/')}/2010-04-01/Accounts/{Uri.EscapeDataString(twilio.AccountSid!)}/Messages/{Uri.EscapeDataString(messageSid)}.json")
+        var (client, transport) = Client();
+        try
         {
-            Content = new FormUrlEncodedContent([new("Body", "")]),
-        };
-        request.Headers.Authorization = BasicAuth(twilio);
-        using var response = await http.SendAsync(request, ct);
-        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound)
-        {
+            await MessageResource.UpdateAsync(new UpdateMessageOptions(messageSid) { Body = "" }, client);
             return true;
         }
-        if (response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500)
+        catch (ApiConnectionException)
         {
             return false;
         }
-        logger.LogWarning("Twilio refused to redact an SMS with status {Status} and error {ErrorCode}",
-            (int)response.StatusCode, await ErrorCodeAsync(response, ct));
-        return true;
+        catch (ApiException e)
+        {
+            var status = e.Status != 0 ? e.Status : (int?)transport.LastResponse?.StatusCode ?? 0;
+            if (status == (int)HttpStatusCode.NotFound)
+            {
+                return true;
+            }
+            if (status is 0 or (int)HttpStatusCode.TooManyRequests or >= 500)
+            {
+                return false;
+            }
+            logger.LogWarning("Twilio refused to redact an SMS with status {Status} and error {ErrorCode}", status, e.Code);
+            return true;
+        }
     }
 
-    private static AuthenticationHeaderValue BasicAuth(TwilioOptions twilio) =>
-        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{twilio.AccountSid}:{twilio.AuthToken}")));
-
-    private static async Task<string> ErrorCodeAsync(HttpResponseMessage response, CancellationToken ct)
+    private (TwilioRestClient Client, SystemNetHttpClient Transport) Client()
     {
-        try
+        var twilio = options.Value;
+        var transport = new SystemNetHttpClient(http);
+        return (new TwilioRestClient(twilio.AccountSid, twilio.AuthToken, httpClient: transport), transport);
+    }
+
+    /// <summary>The request never reached Twilio, or we cannot tell: the library wraps the transport's exception.</summary>
+    private SmsSendResult Unsent(ApiConnectionException e)
+    {
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
         {
-            var error = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-            return error.TryGetProperty("code", out var code) ? code.ToString() : $"http_{(int)response.StatusCode}";
+            switch (inner)
+            {
+                case BrokenCircuitException:
+                    return SmsSendResult.NotSent("circuit_open");
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }:
+                    return SmsSendResult.NotSent("connection_refused");
+                case TimeoutRejectedException:
+                    return SmsSendResult.Uncertain("timeout");
+            }
         }
-        catch (JsonException)
+        logger.LogWarning("Twilio request failed mid-flight ({Error}); delivery is uncertain", e.InnerException?.GetType().Name);
+        return SmsSendResult.Uncertain("network");
+    }
+
+    private static SmsStatus StatusOf(MessageResource.StatusEnum? status) => status?.ToString() switch
+    {
+        "delivered" or "read" => SmsStatus.Delivered,
+        "undelivered" => SmsStatus.Undelivered,
+        "failed" => SmsStatus.Failed,
+        _ => SmsStatus.Sent,
+    };
+}
+
+/// <summary>
+/// The library always calls https://api.twilio.com; <c>Twilio:BaseUrl</c> (a regional edge, or the fake in the
+/// tests) replaces scheme, host and port and keeps the path.
+/// </summary>
+internal sealed class TwilioBaseUrlHandler(IOptions<TwilioOptions> options) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var baseUrl = new Uri(options.Value.BaseUrl);
+        if (request.RequestUri is { } uri)
         {
-            return $"http_{(int)response.StatusCode}";
+            request.RequestUri = new UriBuilder(uri) { Scheme = baseUrl.Scheme, Host = baseUrl.Host, Port = baseUrl.Port }.Uri;
         }
+        return base.SendAsync(request, cancellationToken);
     }
 }

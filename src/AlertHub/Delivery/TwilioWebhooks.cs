@@ -1,10 +1,11 @@
-using System.Security;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Twilio.Security;
+using Twilio.TwiML;
 
 namespace AlertHub.Delivery;
 
@@ -12,6 +13,7 @@ internal static class TwilioWebhooks
 {
     public const string StatusPath = "/webhooks/twilio/status";
     public const string InboundPath = "/webhooks/twilio/sms";
+    public const string SignatureHeader = "X-Twilio-Signature";
 
     public static IEndpointRouteBuilder MapTwilioWebhooks(this IEndpointRouteBuilder app)
     {
@@ -46,21 +48,24 @@ internal static class TwilioWebhooks
         {
             return Forbidden();
         }
-        var reply = form.TryGetValue("From", out var from)
-            ? await mediator.Send(new HandleSmsReply(from, form.GetValueOrDefault("Body") ?? ""), ct)
+        var reply = form.TryGetValue("From", out var from) && form.TryGetValue("MessageSid", out var sid)
+            ? await mediator.Send(new HandleSmsReply(sid, from, form.GetValueOrDefault("Body") ?? ""), ct)
             : null;
-        var twiml = reply is null
-            ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>"
-            : $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{SecurityElement.Escape(reply)}</Message></Response>";
-        return TypedResults.Content(twiml, "application/xml");
+        var twiml = new MessagingResponse();
+        if (reply is not null)
+        {
+            twiml.Message(reply);
+        }
+        return TypedResults.Content(twiml.ToString(), "application/xml");
     }
 
     private static async Task<Ok<List<FlaggedNumberDto>>> FlaggedNumbers(AlertHubDbContext db, CancellationToken ct) =>
-        TypedResults.Ok(await db.People.AsNoTracking()
+        TypedResults.Ok((await db.People.AsNoTracking()
             .Where(p => p.PhoneFlaggedAt != null)
             .OrderBy(p => p.Name)
-            .Select(p => new FlaggedNumberDto(p.Id, p.Name, p.Phone, p.SmsFailuresInARow, p.LastSmsErrorCode, p.PhoneFlaggedAt!.Value))
-            .ToListAsync(ct));
+            .Select(p => new FlaggedNumberDto(p.Id, p.Name, p.Phone, p.SmsFailuresInARow, p.LastSmsErrorCode, p.PhoneFlaggedAt!.Value, null))
+            .ToListAsync(ct))
+            .Select(f => f with { Reason = SmsStates.FlagReason(f.LastErrorCode) }).ToList());
 
     /// <returns>The form fields when the signature is right; null otherwise (and when Twilio is not configured).</returns>
     private static async Task<Dictionary<string, string>?> SignedFormAsync(HttpRequest request, TwilioOptions twilio, CancellationToken ct)
@@ -73,11 +78,13 @@ internal static class TwilioWebhooks
         var fields = form.ToDictionary(f => f.Key, f => f.Value.ToString());
         var baseUrl = twilio.PublicBase ?? $"{request.Scheme}://{request.Host}";
         var url = baseUrl + request.PathBase + request.Path + request.QueryString;
-        return TwilioSignature.IsValid(twilio.AuthToken, url, fields, request.Headers[TwilioSignature.Header]) ? fields : null;
+        var signature = request.Headers[SignatureHeader].ToString();
+        return signature.Length > 0 && new RequestValidator(twilio.AuthToken).Validate(url, fields, signature) ? fields : null;
     }
 
     private static ProblemHttpResult Forbidden() =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Ongeldige handtekening");
 }
 
-internal sealed record FlaggedNumberDto(Guid PersonId, string Name, string? Phone, int FailuresInARow, string? LastErrorCode, DateTimeOffset FlaggedAt);
+/// <param name="Reason">Why the number was flagged, in Dutch for the admin.</param>
+internal sealed record FlaggedNumberDto(Guid PersonId, string Name, string? Phone, int FailuresInARow, string? LastErrorCode, DateTimeOffset FlaggedAt, string? Reason);

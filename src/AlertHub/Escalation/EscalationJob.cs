@@ -15,7 +15,7 @@ namespace AlertHub.Escalation;
 /// enforcement) has nobody who answered that they can come, that discipline's backup on the roster
 /// and the region's team lead are added as recipients and get push and SMS — once.
 /// </summary>
-internal sealed class EscalationJob(AlertHubDbContext db, SmsDispatcher sms, AlertAudience audience, TimeProvider time)
+internal sealed class EscalationJob(AlertHubDbContext db, SmsOutbox sms, AlertAudience audience, TimeProvider time)
     : IJobHandler
 {
     public string Kind => JobKinds.Escalation;
@@ -47,16 +47,16 @@ internal sealed class EscalationJob(AlertHubDbContext db, SmsDispatcher sms, Ale
         };
         alert.Updates.Add(update);
         db.AlertUpdates.Add(update);
-        await db.SaveChangesAsync(ct);
-
         if (alert.HotlineOpen)
         {
+            // Decided here, so written here: the backups' SMS rows go into the escalation's own transaction.
             var body = await sms.AlertTextAsync(alert, "AlertHub ESCALATIE", ct);
             foreach (var (recipient, person) in added)
             {
-                await sms.SendAsync(alert, recipient, person, SmsPurposes.Escalation, body, ct);
+                sms.ToRecipient(alert, recipient, person, SmsPurposes.Escalation, body);
             }
         }
+        await db.SaveChangesAsync(ct);
         return null;
     }
 

@@ -18,8 +18,7 @@ namespace AlertHub.Evaluations;
 /// </summary>
 internal sealed class EvaluationDueJob(
     AlertHubDbContext db,
-    ISmsSender sms,
-    SmsDispatcher links,
+    SmsOutbox sms,
     TimeProvider time,
     IOptions<HotlineOptions> hotline,
     IOptions<EvaluationsOptions> options,
@@ -59,24 +58,21 @@ internal sealed class EvaluationDueJob(
                 return hours.NextOpening(now); // the SMS waits for the hotline to open; the push went already
             }
             evaluation.DueSmsSentAt = now;
-            await db.SaveChangesAsync(ct);
             var teamLead = evaluation.TeamLeadId is { } id ? await db.People.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id && p.Active, ct) : null;
             if (teamLead?.Phone is { Length: > 0 } phone)
             {
-                var body = SmsText.Evaluation(evaluation.Alert!.SchoolName, evaluation.Alert.RaisedAt, hours.TimeZone,
-                    links.LinkFor(evaluation.Alert));
-                var result = await sms.SendAsync(phone, body, ct);
-                db.SmsMessages.Add(new SmsMessage
+                // The row is written with the flag that says it was decided; SmsSendJob sends it and retries it.
+                var body = SmsText.Evaluation(evaluation.Alert!.SchoolName, evaluation.Alert.RaisedAt, hours.TimeZone, sms.LinkFor(evaluation.Alert));
+                sms.Add(new SmsMessage
                 {
-                    AlertId = evaluation.AlertId, PersonId = teamLead.Id, Purpose = SmsPurposes.Evaluation, To = phone, Body = body,
-                    Status = result.Status, ProviderSid = result.ProviderSid, ErrorCode = result.ErrorCode, CreatedAt = now, UpdatedAt = now, Attempts = 1,
+                    AlertId = evaluation.AlertId, EvaluationId = evaluation.Id, PersonId = teamLead.Id, Purpose = SmsPurposes.Evaluation, To = phone, Body = body,
                 });
-                await db.SaveChangesAsync(CancellationToken.None);
             }
             else
             {
                 logger.LogWarning("Evaluation {EvaluationId} has no team lead with a phone number for the due SMS", evaluation.Id);
             }
+            await db.SaveChangesAsync(ct);
         }
         return null;
     }

@@ -39,6 +39,9 @@ internal sealed class RetentionPurgeJob(
             purged += batch;
         }
         while (batch == BatchSize);
+        // Webhook bookkeeping carries no text but links a number's traffic to times: kept as long as the alerts.
+        await db.InboundSms.Where(m => m.ReceivedAt < cutoff).ExecuteDeleteAsync(ct);
+        await db.SmsStatusCallbacks.Where(c => c.ReceivedAt < cutoff).ExecuteDeleteAsync(ct);
         if (purged > 0)
         {
             logger.LogInformation("Retention purge removed the personal data of {Count} alerts closed before {Cutoff:o}", purged, cutoff);

@@ -32,8 +32,10 @@ public sealed class SmsTextTests
         Assert.EndsWith("https://alerthub.example.nl/m/K7Q2XM", text);
     }
 
+    // The hub checks signatures with Twilio's own RequestValidator; the fake signs with its own code, so the
+    // webhook tests only prove something if the fake signs exactly like Twilio's published example.
     [Fact]
-    public void TwilioSignature_MatchesTwilioPublishedVector()
+    public void FakeTwilioSignature_MatchesTwilioPublishedVector()
     {
         var fields = new Dictionary<string, string>
         {
@@ -41,10 +43,8 @@ public sealed class SmsTextTests
             ["From"] = "+14158675309", ["To"] = "+18005551212",
         };
         const string url = "https://mycompany.com/myapp.php?foo=1&bar=2";
-        Assert.Equal("RSOYDt4T1cUTdK1PDd93/VVr8B8=", TwilioSignature.Compute("12345", url, fields));
-        Assert.True(TwilioSignature.IsValid("12345", url, fields, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
-        Assert.False(TwilioSignature.IsValid("12345", url + "&x=1", fields, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
-        Assert.False(TwilioSignature.IsValid("12345", url, fields, null));
+        Assert.True(new Twilio.Security.RequestValidator("12345").Validate(url, fields, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+        Assert.False(new Twilio.Security.RequestValidator("12345").Validate(url + "&x=1", fields, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
         Assert.Equal("RSOYDt4T1cUTdK1PDd93/VVr8B8=", FakeTwilio.Sign("12345", url, fields));
     }
 }

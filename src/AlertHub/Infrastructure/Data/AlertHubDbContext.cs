@@ -39,6 +39,8 @@ internal class AlertHubDbContext(DbContextOptions options, IEnumerable<ISaveChan
     public DbSet<AlertUpdate> AlertUpdates => Set<AlertUpdate>();
     public DbSet<ScheduledJob> ScheduledJobs => Set<ScheduledJob>();
     public DbSet<SmsMessage> SmsMessages => Set<SmsMessage>();
+    public DbSet<SmsStatusCallback> SmsStatusCallbacks => Set<SmsStatusCallback>();
+    public DbSet<InboundSms> InboundSms => Set<InboundSms>();
     public DbSet<Evaluation> Evaluations => Set<Evaluation>();
     public DbSet<ActionItem> ActionItems => Set<ActionItem>();
     public DbSet<EvaluationInput> EvaluationInputs => Set<EvaluationInput>();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AlertHub.Infrastructure;
 using System.ComponentModel.DataAnnotations;
 using AlertHub.Infrastructure.Data;
@@ -20,13 +21,20 @@ internal sealed class SchedulingOptions
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 10;
 
+    /// <summary>Jobs one node runs at the same time: one slow job (an SMS waiting on the provider) never holds the others.</summary>
+    [Range(1, 256)]
+    public int Parallelism { get; set; } = 16;
+
     /// <summary>This node's name in claims (for operators reading the table).</summary>
     public string NodeName { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 }
 
 /// <summary>
 /// Works off due <see cref="ScheduledJob"/> rows. Claiming is one conditional UPDATE, so with several
-/// nodes on one database each job runs on exactly one of them; rows survive restarts.
+/// nodes on one database each job runs on exactly one of them; rows survive restarts. Up to
+/// <c>Scheduling:Parallelism</c> jobs run at once, each on its own: the poll goes on while they run, so a job
+/// stuck on a slow provider delays nothing but itself. A save that adds work due now wakes the poll
+/// (<see cref="Wake"/>) instead of waiting for the next interval.
 /// </summary>
 internal sealed class JobWorker(
     IServiceScopeFactory scopes,
@@ -36,8 +44,29 @@ internal sealed class JobWorker(
 {
     private const int BatchSize = 50;
 
+    private readonly ConcurrentDictionary<Guid, Task> _running = new();
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private SemaphoreSlim? _slots;
+
+    /// <summary>Poll now: new work is due (called after a commit that added some, and when a job ends).</summary>
+    public void Wake()
+    {
+        try
+        {
+            if (_wake.CurrentCount == 0)
+            {
+                _wake.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // already awake
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _slots = new SemaphoreSlim(options.Value.Parallelism, options.Value.Parallelism);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -54,16 +83,23 @@ internal sealed class JobWorker(
             }
             try
             {
-                await time.WaitAsync(options.Value.PollInterval, stoppingToken);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var woken = _wake.WaitAsync(wait.Token);
+                await Task.WhenAny(time.WaitAsync(options.Value.PollInterval, wait.Token), woken);
+                await wait.CancelAsync();
+                stoppingToken.ThrowIfCancellationRequested();
+                await woken.ContinueWith(_ => { }, TaskScheduler.Default);
             }
             catch (OperationCanceledException)
             {
-                return;
+                break;
             }
         }
+        // Let the jobs in flight finish their bookkeeping (an SMS's answer must be written); a lease covers the rest.
+        await Task.WhenAny(Task.WhenAll(_running.Values), Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None));
     }
 
-    /// <returns>How many due jobs were found.</returns>
+    /// <returns>How many due jobs were found that are not running here already.</returns>
     internal async Task<int> RunDueJobsAsync(CancellationToken ct)
     {
         var now = time.Now();
@@ -71,16 +107,47 @@ internal sealed class JobWorker(
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
+            var running = _running.Keys.ToList();
             due = await db.ScheduledJobs
                 .Where(j => j.CompletedAt == null && j.DueAt <= now && (j.ClaimedUntil == null || j.ClaimedUntil < now))
+                .Where(j => !running.Contains(j.Id))
                 .OrderBy(j => j.DueAt)
                 .Select(j => j.Id)
                 .Take(BatchSize)
                 .ToListAsync(ct);
         }
+        var slots = _slots ?? throw new InvalidOperationException("The job worker has not started.");
         foreach (var id in due)
         {
-            await RunOneAsync(id, ct);
+            await slots.WaitAsync(ct);
+            var run = new TaskCompletionSource();
+            if (!_running.TryAdd(id, run.Task))
+            {
+                slots.Release();
+                continue;
+            }
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await RunOneAsync(id, ct);
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    logger.LogWarning(e, "Job {JobId} could not be run; it is picked up again when its claim runs out", id);
+                }
+                catch (OperationCanceledException)
+                {
+                    // stopping
+                }
+                finally
+                {
+                    _running.TryRemove(id, out _);
+                    slots.Release();
+                    run.TrySetResult();
+                    Wake(); // a job may have made more work due now (an SMS round, a retry)
+                }
+            }, CancellationToken.None);
         }
         return due.Count;
     }
@@ -90,8 +157,11 @@ internal sealed class JobWorker(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
         var settings = options.Value;
+        var kind = await db.ScheduledJobs.AsNoTracking().Where(j => j.Id == id).Select(j => j.Kind).FirstOrDefaultAsync(ct);
+        var handler = scope.ServiceProvider.GetServices<IJobHandler>().FirstOrDefault(h => h.Kind == kind);
         var now = time.Now();
-        var leaseUntil = now + settings.Lease;
+        var lease = handler?.Lease is { } minimum && minimum > settings.Lease ? minimum : settings.Lease;
+        var leaseUntil = now + lease;
         var claimed = await db.ScheduledJobs
             .Where(j => j.Id == id && j.CompletedAt == null && (j.ClaimedUntil == null || j.ClaimedUntil < now))
             .ExecuteUpdateAsync(s => s
@@ -104,7 +174,6 @@ internal sealed class JobWorker(
         }
 
         var job = await db.ScheduledJobs.AsNoTracking().FirstAsync(j => j.Id == id, ct);
-        var handler = scope.ServiceProvider.GetServices<IJobHandler>().FirstOrDefault(h => h.Kind == job.Kind);
         DateTimeOffset? again;
         string? error = null;
         try

@@ -26,12 +26,16 @@ internal static class JobKinds
     public const string EvaluationReminder = "evaluation-reminder";
     public const string PrivacyPurge = "privacy-purge";
     public const string TwilioRedaction = "twilio-redact";
+    public const string SmsSend = "sms-send";
 }
 
 /// <summary>Does the work of one kind of job. Throwing means "try again later"; returning means done.</summary>
 internal interface IJobHandler
 {
     string Kind { get; }
+
+    /// <summary>How long a claim of this kind holds at least (work that waits on a provider needs longer than the default).</summary>
+    TimeSpan? Lease => null;
 
     /// <returns>Null when done, or a later moment to run again (e.g. waiting for the hotline to open).</returns>
     Task<DateTimeOffset?> RunAsync(ScheduledJob job, CancellationToken ct);

@@ -21,6 +21,7 @@ internal sealed class AlertHubMetrics
     private readonly Counter<long> _receipts;
     private readonly Counter<long> _smsSent;
     private readonly Counter<long> _smsFailed;
+    private readonly Counter<long> _smsReconciled;
     private readonly Counter<long> _hubRefusals;
     private readonly Histogram<double> _fanoutDuration;
     private long _connections;
@@ -32,7 +33,9 @@ internal sealed class AlertHubMetrics
         _alertsRaised = meter.CreateCounter<long>("alerthub.alerts.raised", "{alert}", "Alerts raised (created, not idempotent repeats).");
         _receipts = meter.CreateCounter<long>("alerthub.receipts", "{receipt}", "Devices that confirmed an alert reached them.");
         _smsSent = meter.CreateCounter<long>("alerthub.sms.sent", "{sms}", "SMS accepted by the provider.");
-        _smsFailed = meter.CreateCounter<long>("alerthub.sms.failed", "{sms}", "SMS that failed or whose fate is uncertain.");
+        _smsFailed = meter.CreateCounter<long>("alerthub.sms.failed", "{sms}", "SMS the provider refused or could not deliver.");
+        _smsReconciled = meter.CreateCounter<long>("alerthub.sms.reconciled", "{lookup}",
+            "Lookups in the provider's Messages list for an SMS whose send was interrupted or uncertain (found, absent, unknown).");
         _hubRefusals = meter.CreateCounter<long>("alerthub.hub.refusals", "{call}",
             "Hub calls refused by the per-connection abuse limit, by hub method.");
         _fanoutDuration = meter.CreateHistogram("alerthub.push.fanout.duration", "ms",
@@ -49,14 +52,14 @@ internal sealed class AlertHubMetrics
 
     public void ReceiptConfirmed() => _receipts.Add(1);
 
-    /// <summary>Counts what the provider said: accepted is sent; failed or unknown is failed; not sent yet is neither (it is retried).</summary>
+    /// <summary>Counts what the provider said: accepted is sent; refused or undelivered is failed; uncertain or not sent yet is neither (it is reconciled or retried).</summary>
     public void SmsOutcome(string purpose, SmsStatus status, string? errorCode)
     {
-        if (status is SmsStatus.Queued or SmsStatus.Sent)
+        if (status is SmsStatus.Sent)
         {
             _smsSent.Add(1, new KeyValuePair<string, object?>("purpose", purpose));
         }
-        else if (status is SmsStatus.Failed or SmsStatus.Uncertain)
+        else if (status is SmsStatus.Failed or SmsStatus.Undelivered)
         {
             SmsFailed(purpose, errorCode);
         }
@@ -65,6 +68,15 @@ internal sealed class AlertHubMetrics
     public void SmsFailed(string purpose, string? errorCode) => _smsFailed.Add(1,
         new KeyValuePair<string, object?>("purpose", purpose),
         new KeyValuePair<string, object?>("error_code", errorCode ?? "none"));
+
+    public void SmsReconciled(string purpose, Delivery.SmsLookup lookup) => _smsReconciled.Add(1,
+        new KeyValuePair<string, object?>("purpose", purpose),
+        new KeyValuePair<string, object?>("outcome", lookup switch
+        {
+            Delivery.SmsLookup.Found => "found",
+            Delivery.SmsLookup.Absent => "absent",
+            _ => "unknown",
+        }));
 
     public void HubCallRefused(string method) => _hubRefusals.Add(1, new KeyValuePair<string, object?>("method", method));
 

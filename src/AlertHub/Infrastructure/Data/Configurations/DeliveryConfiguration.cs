@@ -32,3 +32,26 @@ internal sealed class SmsMessageConfiguration : IEntityTypeConfiguration<SmsMess
         builder.HasIndex(m => new { m.To, m.CreatedAt });
     }
 }
+
+internal sealed class SmsStatusCallbackConfiguration : IEntityTypeConfiguration<SmsStatusCallback>
+{
+    public void Configure(EntityTypeBuilder<SmsStatusCallback> builder)
+    {
+        builder.Property(c => c.MessageSid).HasMaxLength(64);
+        builder.Property(c => c.MessageStatus).HasMaxLength(32);
+        builder.Property(c => c.ErrorCode).HasMaxLength(32);
+        builder.HasIndex(c => c.MessageSid);
+        builder.HasIndex(c => c.ReceivedAt);
+    }
+}
+
+internal sealed class InboundSmsConfiguration : IEntityTypeConfiguration<InboundSms>
+{
+    public void Configure(EntityTypeBuilder<InboundSms> builder)
+    {
+        builder.HasKey(m => m.MessageSid);
+        builder.Property(m => m.MessageSid).HasMaxLength(64);
+        builder.Property(m => m.Reply).HasMaxLength(320);
+        builder.HasIndex(m => m.ReceivedAt);
+    }
+}

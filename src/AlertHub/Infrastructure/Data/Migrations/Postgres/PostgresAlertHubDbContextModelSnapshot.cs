@@ -315,6 +315,26 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
                     b.ToTable("Recipients");
                 });
 
+            modelBuilder.Entity("AlertHub.Delivery.InboundSms", b =>
+                {
+                    b.Property<string>("MessageSid")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reply")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.HasKey("MessageSid");
+
+                    b.HasIndex("ReceivedAt");
+
+                    b.ToTable("InboundSms");
+                });
+
             modelBuilder.Entity("AlertHub.Delivery.Push.PushMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -386,6 +406,9 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<Guid?>("EvaluationId")
+                        .HasColumnType("uuid");
+
                     b.Property<Guid?>("PersonId")
                         .HasColumnType("uuid");
 
@@ -424,6 +447,38 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
                     b.HasIndex("To", "CreatedAt");
 
                     b.ToTable("SmsMessages");
+                });
+
+            modelBuilder.Entity("AlertHub.Delivery.SmsStatusCallback", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("MessageSid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("MessageStatus")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MessageSid");
+
+                    b.HasIndex("ReceivedAt");
+
+                    b.ToTable("SmsStatusCallbacks");
                 });
 
             modelBuilder.Entity("AlertHub.Evaluations.ActionItem", b =>

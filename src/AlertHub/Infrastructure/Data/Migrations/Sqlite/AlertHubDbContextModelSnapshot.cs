@@ -308,6 +308,26 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                     b.ToTable("Recipients");
                 });
 
+            modelBuilder.Entity("AlertHub.Delivery.InboundSms", b =>
+                {
+                    b.Property<string>("MessageSid")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reply")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("MessageSid");
+
+                    b.HasIndex("ReceivedAt");
+
+                    b.ToTable("InboundSms");
+                });
+
             modelBuilder.Entity("AlertHub.Delivery.Push.PushMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -379,6 +399,9 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("EvaluationId")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("PersonId")
                         .HasColumnType("TEXT");
 
@@ -417,6 +440,38 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                     b.HasIndex("To", "CreatedAt");
 
                     b.ToTable("SmsMessages");
+                });
+
+            modelBuilder.Entity("AlertHub.Delivery.SmsStatusCallback", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MessageSid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MessageStatus")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MessageSid");
+
+                    b.HasIndex("ReceivedAt");
+
+                    b.ToTable("SmsStatusCallbacks");
                 });
 
             modelBuilder.Entity("AlertHub.Evaluations.ActionItem", b =>
