@@ -31,23 +31,27 @@ public sealed class HubProcess : IAsyncDisposable
         var arguments = new List<string> { HubDll(), "--urls", $"http://127.0.0.1:{port}", "--contentRoot", folder,
             "--Demo:Enabled=true", "--Security:LoginPerMinute=1000", "--Security:ApiPerMinute=10000",
             $"--Sms:OutboxPath={Path.Combine(folder, "sms-outbox.jsonl")}", $"--Node:Folder={folder}" };
-        arguments.AddRange(settings.Where(s => s.Value is not null).Select(s => $"--{s.Key}={s.Value}"));
+        var self = new Uri($"http://127.0.0.1:{port}");
+        arguments.AddRange(TestHost.WithOwnPublicUrl(settings, self).Where(s => s.Value is not null).Select(s => $"--{s.Key}={s.Value}"));
         var process = ServerProcess.Start("hub", folder, "TERM", "dotnet", [.. arguments]);
         var hub = new HubProcess(process, port);
         try
         {
-            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(60), () => process.HasExited);
+            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(60), () => process.ExitCode is not null || process.HasExited);
             using var http = hub.CreateHttp();
             await Eventually.TrueAsync(async () => (await http.GetAsync("/health/live")).IsSuccessStatusCode, "hub live", TimeSpan.FromSeconds(30));
         }
         catch
         {
-            var log = process.Log;
+            var (exitCode, log) = (process.ExitCode, process.Log);
             await process.DisposeAsync();
-            throw new InvalidOperationException("The hub process did not start: " + log);
+            throw new HubDidNotStartException(folder, exitCode, log);
         }
         return hub;
     }
+
+    /// <summary>Whether a hub process started in <paramref name="folder"/> still runs (a failed start must leave none).</summary>
+    public static bool AnyRunningIn(string folder) => PidsIn(folder).Count > 0;
 
     public HttpClient CreateHttp() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
@@ -61,11 +65,7 @@ public sealed class HubProcess : IAsyncDisposable
     /// <summary><c>kill -9</c> of the hub itself (not its guard): a crash mid-work.</summary>
     public async Task KillAsync()
     {
-        var pids = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName)
-            .Where(d => int.TryParse(d, out _))
-            .Where(d => ReadCommandLine(d!) is { } cmd && cmd.StartsWith("dotnet", StringComparison.Ordinal) && cmd.Contains($"--Node:Folder={FolderOf()}", StringComparison.Ordinal))
-            .Select(d => int.Parse(d!, CultureInfo.InvariantCulture))
-            .ToList();
+        var pids = PidsIn(FolderOf());
         foreach (var pid in pids)
         {
             using var kill = Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)]);
@@ -80,6 +80,12 @@ public sealed class HubProcess : IAsyncDisposable
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     private string FolderOf() => _process.Folder;
+
+    private static List<int> PidsIn(string folder) => Directory.EnumerateDirectories("/proc").Select(Path.GetFileName)
+        .Where(d => int.TryParse(d, out _))
+        .Where(d => ReadCommandLine(d!) is { } cmd && cmd.StartsWith("dotnet", StringComparison.Ordinal) && cmd.Contains($"--Node:Folder={folder}", StringComparison.Ordinal))
+        .Select(d => int.Parse(d!, CultureInfo.InvariantCulture))
+        .ToList();
 
     private static string? ReadCommandLine(string pid)
     {
@@ -112,4 +118,17 @@ public sealed class HubProcess : IAsyncDisposable
         }
         throw new DirectoryNotFoundException("AlertHub.sln not found above " + AppContext.BaseDirectory);
     }
+}
+
+/// <summary>The hub process ended (or never listened) during start-up; it has been stopped and its folder removed.</summary>
+public sealed class HubDidNotStartException(string folder, int? exitCode, string log)
+    : InvalidOperationException($"The hub process did not start (exit code {exitCode?.ToString(CultureInfo.InvariantCulture) ?? "none: still running"}): {log}")
+{
+    public string Folder { get; } = folder;
+
+    /// <summary>The process's own exit status; null when it was still running and had to be stopped.</summary>
+    public int? ExitCode { get; } = exitCode;
+
+    /// <summary>Its standard output and error.</summary>
+    public string Log { get; } = log;
 }

@@ -39,7 +39,8 @@ public static class FreePort
 /// under a small bash guard whose standard input is a pipe from this process: when the pipe closes — on
 /// <see cref="DisposeAsync"/>, a normal exit, a crash, a timeout or <c>kill -9</c> of the test host — the
 /// guard stops the server with <c>stopSignal</c>, kills whatever is left of its process group after five
-/// seconds, and removes the server's temporary folder. Each folder holds the pid of the test process that
+/// seconds, and removes the server's temporary folder. A server that ends by itself leaves its exit status
+/// (<see cref="ExitCode"/>) until then. Each folder holds the pid of the test process that
 /// owns it, so a folder whose owner is gone (its guard was killed too) is removed by the next run.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
@@ -50,7 +51,11 @@ public sealed class ServerProcess : IAsyncDisposable
         dir=$1; signal=$2; shift 2
         "$@" </dev/null >>"$dir/server.log" 2>&1 &
         server=$!
-        cat >/dev/null
+        cat <&0 >/dev/null &
+        input=$!
+        wait -n "$server" "$input" 2>/dev/null
+        status=$?
+        if ! kill -0 "$server" 2>/dev/null; then echo "$status" >"$dir/exit"; wait "$input"; fi
         kill -s "$signal" "$server" 2>/dev/null
         for _ in $(seq 50); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
         for p in $(pgrep -s $$); do [ "$p" != $$ ] && kill -KILL "$p" 2>/dev/null; done
@@ -74,6 +79,10 @@ public sealed class ServerProcess : IAsyncDisposable
     public string Name { get; }
 
     public bool HasExited => _guard.HasExited;
+
+    /// <summary>The server's exit status once it ended by itself (134 = aborted by an unhandled exception); null while it runs.</summary>
+    public int? ExitCode => File.Exists(Path.Combine(Folder, "exit"))
+        && int.TryParse(File.ReadAllText(Path.Combine(Folder, "exit")), out var code) ? code : null;
 
     public string Log => File.Exists(Path.Combine(Folder, "server.log")) ? File.ReadAllText(Path.Combine(Folder, "server.log")) : "";
 

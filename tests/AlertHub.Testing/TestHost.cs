@@ -17,7 +17,8 @@ namespace AlertHub.Testing;
 /// The real AlertHub (its own Program, wwwroot included) on Kestrel at a loopback port, with the demo network
 /// loaded, on SQLite in a temporary folder or — with <c>ALERTHUB_TEST_DB=postgres</c> — on a database of the
 /// run's PostgreSQL server. Its clock is never the real date: a <see cref="FakeTimeProvider"/> the test moves,
-/// or by default <see cref="TestClock.Running"/>. Services can be replaced (fault injection, fakes). Dispose
+/// or by default <see cref="TestClock.Running"/>. Services can be replaced (fault injection, fakes). Settings that
+/// turn Twilio on without a <c>Twilio:PublicBaseUrl</c> get the host's own address there. Dispose
 /// stops it and deletes the folder unless the test passed one (restart tests reuse it).
 /// </summary>
 public sealed class TestHost : IAsyncDisposable
@@ -75,11 +76,45 @@ public sealed class TestHost : IAsyncDisposable
     {
         var owns = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("alerthub-test-").FullName;
-        var factory = new Factory(dataDirectory, port, time ?? TestClock.Running(), settings ?? new Dictionary<string, string?>(), services);
+        settings ??= new Dictionary<string, string?>();
+        if (NeedsOwnPublicUrl(settings))
+        {
+            // The address goes into the settings, so it must be known before the host starts.
+            port = port == 0 ? FreePort.Next() : port;
+            settings = WithOwnPublicUrl(settings, new Uri($"http://127.0.0.1:{port}"));
+        }
+        var factory = new Factory(dataDirectory, port, time ?? TestClock.Running(), settings, services);
         factory.UseKestrel(port);
-        factory.StartServer();
+        try
+        {
+            factory.StartServer();
+        }
+        catch
+        {
+            // A host that refused to start (tests of start-up validation) leaves nothing behind either.
+            factory.Dispose();
+            if (owns)
+            {
+                TryDelete(dataDirectory);
+            }
+            throw;
+        }
         return Task.FromResult(new TestHost(factory, dataDirectory, owns));
     }
+
+    /// <summary>
+    /// Twilio on requires <c>Twilio:PublicBaseUrl</c> (checked at start-up). Settings that turn Twilio on and leave
+    /// it out or null (<see cref="FakeTwilio.HubSettings"/>) mean "this hub": the hub's own address is filled in, so
+    /// status callbacks and replies go straight to it. An empty string stays empty (a start that must fail).
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string?> WithOwnPublicUrl(IReadOnlyDictionary<string, string?> settings, Uri self) =>
+        NeedsOwnPublicUrl(settings)
+            ? new Dictionary<string, string?>(settings) { ["Twilio:PublicBaseUrl"] = self.ToString() }
+            : settings;
+
+    private static bool NeedsOwnPublicUrl(IReadOnlyDictionary<string, string?> settings) =>
+        !string.IsNullOrEmpty(settings.GetValueOrDefault("Twilio:AccountSid"))
+        && settings.GetValueOrDefault("Twilio:PublicBaseUrl") is null;
 
     public HttpClient CreateHttp(HttpMessageHandler? handler = null) =>
         new(handler ?? new SocketsHttpHandler()) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };

@@ -33,7 +33,7 @@ internal sealed class GetDashboardHandler(
     {
         var caller = await db.CallerAsync(query.CallerId, ct);
         var region = caller.RegionId!;
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(hotline.Value.TimeZone);
+        var zone = HotlineHours.For(hotline.Value, region: null).TimeZone;
         var now = time.GetUtcNow();
         var thisMonth = FirstOfMonth(TimeZoneInfo.ConvertTime(now, zone));
         var months = Enumerable.Range(0, MonthCount).Select(i => thisMonth.AddMonths(i - MonthCount + 1)).ToList();

@@ -16,10 +16,8 @@ internal static class DeliverySetup
     {
         var services = builder.Services;
         services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.SectionName)
-            .Validate(o => !o.Enabled || (!string.IsNullOrEmpty(o.AuthToken) && !string.IsNullOrEmpty(o.From)),
-                "Twilio:AuthToken and Twilio:From are required when Twilio:AccountSid is set.")
-            .Validate(o => Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out _), "Twilio:BaseUrl must be an absolute URL.")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TwilioOptions>, TwilioOptionsValidation>();
         services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.SectionName);
         services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 

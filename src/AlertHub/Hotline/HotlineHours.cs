@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
+
 namespace AlertHub.Hotline;
 
 /// <summary>
@@ -15,7 +18,8 @@ internal sealed record HotlineHours(TimeOnly Opens, TimeOnly Closes, TimeZoneInf
         var time = TimeOnly.FromDateTime(local);
         if (Opens <= Closes)
         {
-            return Days.Contains(local.DayOfWeek) && time >= Opens && time < Closes;
+            // Closes is exclusive, except at the last tick of the day: 00:00–23:59:59.9999999 is round the clock.
+            return Days.Contains(local.DayOfWeek) && time >= Opens && (time < Closes || Closes == TimeOnly.MaxValue);
         }
         // A window across midnight (22:00–06:00) belongs to the day it opened.
         return (time >= Opens && Days.Contains(local.DayOfWeek))
@@ -54,19 +58,38 @@ internal sealed record HotlineHours(TimeOnly Opens, TimeOnly Closes, TimeZoneInf
 
     public string Describe() => $"{Opens:HH\\:mm}–{Closes:HH\\:mm}";
 
-    public static HotlineHours For(HotlineOptions defaults, People.Region? region) => new(
-        region?.HotlineOpens ?? defaults.Opens,
-        region?.HotlineCloses ?? defaults.Closes,
-        TimeZoneInfo.FindSystemTimeZoneById(region?.TimeZone ?? defaults.TimeZone),
-        ParseDays(region?.HotlineDays ?? defaults.Days));
+    // Every raise, SMS text and export asks; the zone lookup and the day list are parsed once per distinct
+    // rule (the defaults and a handful of regions), not on each call.
+    private static readonly ConcurrentDictionary<(TimeOnly Opens, TimeOnly Closes, string TimeZone, string? Days), HotlineHours> Parsed = new();
 
-    public static IReadOnlySet<DayOfWeek> ParseDays(string? days)
+    public static HotlineHours For(HotlineOptions defaults, People.Region? region) => Parsed.GetOrAdd(
+        (region?.HotlineOpens ?? defaults.Opens, region?.HotlineCloses ?? defaults.Closes,
+            region?.TimeZone ?? defaults.TimeZone, region?.HotlineDays ?? defaults.Days),
+        static rule => new HotlineHours(rule.Opens, rule.Closes, TimeZoneInfo.FindSystemTimeZoneById(rule.TimeZone), ParseDays(rule.Days)));
+
+    /// <summary>An IANA id (Europe/Amsterdam) that this machine knows; Windows ids are refused so the data stays portable.</summary>
+    public static bool IsIanaTimeZone(string? id) =>
+        !string.IsNullOrWhiteSpace(id) && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) && zone.HasIanaId;
+
+    public static IReadOnlySet<DayOfWeek> ParseDays(string? days) => TryParseDays(days, out var result, out var unknown)
+        ? result
+        : throw new FormatException(unknown is null
+            ? $"Geen dagen in '{days}'; gebruik Mon,Tue,Wed,Thu,Fri,Sat,Sun of laat het leeg voor elke dag."
+            : $"Onbekende dag '{unknown}'; gebruik Mon,Tue,Wed,Thu,Fri,Sat,Sun.");
+
+    /// <summary>
+    /// Empty = every day. Fails on a part that is not (the start of) exactly one day, <paramref name="unknown"/>
+    /// naming it, and on a list without any day (",": a hotline that never opens), <paramref name="unknown"/> null.
+    /// </summary>
+    public static bool TryParseDays(string? days, out IReadOnlySet<DayOfWeek> result, out string? unknown)
     {
+        unknown = null;
         if (string.IsNullOrWhiteSpace(days))
         {
-            return Enum.GetValues<DayOfWeek>().ToHashSet();
+            result = Enum.GetValues<DayOfWeek>().ToFrozenSet();
+            return true;
         }
-        var result = new HashSet<DayOfWeek>();
+        var parsed = new HashSet<DayOfWeek>();
         foreach (var part in days.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var matches = Enum.GetValues<DayOfWeek>()
@@ -74,10 +97,13 @@ internal sealed record HotlineHours(TimeOnly Opens, TimeOnly Closes, TimeZoneInf
                 .ToList();
             if (matches.Count != 1)
             {
-                throw new FormatException($"Onbekende dag '{part}'; gebruik Mon,Tue,Wed,Thu,Fri,Sat,Sun.");
+                unknown = part;
+                result = FrozenSet<DayOfWeek>.Empty;
+                return false;
             }
-            result.Add(matches[0]);
+            parsed.Add(matches[0]);
         }
-        return result;
+        result = parsed.ToFrozenSet();
+        return parsed.Count > 0;
     }
 }

@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace AlertHub.Infrastructure;
 
@@ -32,6 +33,7 @@ internal static class InfrastructureSetup
         AddOptions<DatabaseOptions>(services, DatabaseOptions.SectionName);
         AddOptions<AlertsOptions>(services, AlertsOptions.SectionName);
         AddOptions<HotlineOptions>(services, HotlineOptions.SectionName);
+        services.AddSingleton<IValidateOptions<HotlineOptions>, HotlineOptionsValidation>();
         AddOptions<AuthOptions>(services, AuthOptions.SectionName);
         services.AddOptions<DemoOptions>().Configure(o =>
             o.Enabled = builder.Configuration.GetValue<bool?>("Demo:Enabled") ?? builder.Environment.IsDevelopment());

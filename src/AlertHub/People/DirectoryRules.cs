@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using AlertHub.Client;
+using AlertHub.Hotline;
 using AlertHub.Infrastructure.Behaviors;
 using FluentValidation;
 using static AlertHub.People.DirectoryRuleExtensions;
@@ -57,10 +58,6 @@ internal static partial class DirectoryFormats
         IsClock(value) ? TimeOnly.ParseExact(value!, "HH:mm", CultureInfo.InvariantCulture) : null;
 
     public static string? FormatClock(TimeOnly? value) => value?.ToString("HH:mm", CultureInfo.InvariantCulture);
-
-    /// <summary>An IANA id (Europe/Amsterdam) that this machine knows; Windows ids are refused so the data stays portable.</summary>
-    public static bool IsIanaTimeZone(string? id) =>
-        !string.IsNullOrWhiteSpace(id) && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) && zone.HasIanaId;
 
     public static bool TryParseInstant(string? text, out DateTimeOffset value)
     {
@@ -170,7 +167,8 @@ internal sealed class RegionFieldsValidator : AbstractValidator<IRegionFields>
         RuleFor(r => r.HotlineCloses).NotEqual(r => r.HotlineOpens)
             .When(r => DirectoryFormats.IsClock(r.HotlineOpens) && DirectoryFormats.IsClock(r.HotlineCloses))
             .WithMessage("Openings- en sluitingstijd van de meldkamer mogen niet gelijk zijn.");
-        RuleFor(r => r.TimeZone).Must(DirectoryFormats.IsIanaTimeZone).When(r => Has(r.TimeZone))
+        // The same rule as Hotline:TimeZone at start-up.
+        RuleFor(r => r.TimeZone).Must(HotlineHours.IsIanaTimeZone).When(r => Has(r.TimeZone))
             .WithMessage((_, v) => $"Onbekende tijdzone '{v}': gebruik een IANA-naam, bijv. Europe/Amsterdam.");
     }
 }

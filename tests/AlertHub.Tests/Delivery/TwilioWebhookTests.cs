@@ -16,8 +16,7 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _twilio = await FakeTwilio.StartAsync();
-        // The hub's public URL is only known once it listens; signatures are computed over it, so
-        // a first host is started to learn a free port and the real one is bound to it.
+        // Signatures are computed over the hub's public URL: the test host fills in its own address.
         _host = await TestHost.StartAsync(settings: SmsFallbackTests.With(_twilio.HubSettings(),
             ("Alerts:SmsFallbackAfter", "00:00:01"), ("Scheduling:PollInterval", "00:00:00.100")));
     }
@@ -35,7 +34,7 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
         var alert = await coordinator.Client.RaiseAsync();
         var sent = await _twilio.WaitForMessagesAsync(5);
         var toPolice = sent.Single(m => m.To == "+31600000001");
-        var callback = await RebaseAsync(toPolice);
+        var callback = await StoredAsync(toPolice);
 
         using (var forged = await _twilio.SendStatusAsync(callback, "delivered", signatureOverride: "bm90IGEgc2lnbmF0dXJl"))
         {
@@ -72,7 +71,7 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
             var alert = await coordinator.RaiseAsync(idempotencyKey: $"fail-{i}");
             var message = (await _twilio.WaitForMessagesAsync(5 * i)).Single(m => m.To == "+31600000003" && !Seen.Contains(m.Sid));
             Seen.Add(message.Sid);
-            using var response = await _twilio.SendStatusAsync(await RebaseAsync(message), "undelivered", "30003");
+            using var response = await _twilio.SendStatusAsync(await StoredAsync(message), "undelivered", "30003");
             Assert.True(response.IsSuccessStatusCode);
             var view = await coordinator.GetAlertAsync(alert.Id);
             Assert.Equal(DeliveryState.SmsFailed, view.Recipients.Single(r => r.Discipline == Discipline.Enforcement).Delivery);
@@ -126,14 +125,15 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
 
     private readonly HashSet<string> Seen = [];
 
-    // The fake sends callbacks to the URL the hub gave it; the hub has no PublicBaseUrl in these
-    // tests, so it signs against its own address, which is where the callback must go. The fake has
-    // answered before the hub stored the sid; a callback is only meaningful once it has.
-    private async Task<FakeTwilio.SentMessage> RebaseAsync(FakeTwilio.SentMessage message)
+    // The fake sends callbacks to the URL the hub gave it: the test host's own address, its
+    // Twilio:PublicBaseUrl. The fake has answered before the hub stored the sid; a callback is only
+    // meaningful once it has.
+    private async Task<FakeTwilio.SentMessage> StoredAsync(FakeTwilio.SentMessage message)
     {
+        Assert.Equal(new Uri(_host.BaseAddress, TwilioWebhooks.StatusPath).ToString(), message.StatusCallback);
         await Eventually.HoldsAsync(() => _host.WithDbAsync(db => db.SmsMessages.AnyAsync(m => m.ProviderSid == message.Sid)), stored => stored,
             what: "the hub stored the Twilio sid");
-        return message with { StatusCallback = new Uri(_host.BaseAddress, TwilioWebhooks.StatusPath).ToString() };
+        return message;
     }
 
     private Task<SmsStatus?> StatusOf(string sid) =>

@@ -14,9 +14,9 @@ public sealed class TwilioRedactionTests
         await using var host = await StartAsync(twilio, redact: true);
         await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync();
         var sent = await twilio.WaitForMessagesAsync(5);
-        var delivered = Rebase(host, sent[0]);
-        var undelivered = Rebase(host, sent[1]);
-        var onTheWay = Rebase(host, sent[2]);
+        var delivered = ToHost(host, sent[0]);
+        var undelivered = ToHost(host, sent[1]);
+        var onTheWay = ToHost(host, sent[2]);
 
         Assert.True((await twilio.SendStatusAsync(onTheWay, "sent")).IsSuccessStatusCode);
         Assert.True((await twilio.SendStatusAsync(delivered, "delivered")).IsSuccessStatusCode);
@@ -39,7 +39,7 @@ public sealed class TwilioRedactionTests
         await using var host = await StartAsync(twilio, redact: false);
         await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync();
         var sent = await twilio.WaitForMessagesAsync(5);
-        Assert.True((await twilio.SendStatusAsync(Rebase(host, sent[0]), "delivered")).IsSuccessStatusCode);
+        Assert.True((await twilio.SendStatusAsync(ToHost(host, sent[0]), "delivered")).IsSuccessStatusCode);
         await Task.Delay(800);
         Assert.Empty(twilio.Redactions);
     }
@@ -50,7 +50,10 @@ public sealed class TwilioRedactionTests
             ("Alerts:SmsFallbackAfter", "00:00:01"), ("Scheduling:PollInterval", "00:00:00.100"),
             ("Privacy:RedactAtTwilio", redact ? "true" : "false")));
 
-    // Without Twilio:PublicBaseUrl the hub signs against its own address, which is where the callback must go.
-    private static FakeTwilio.SentMessage Rebase(TestHost host, FakeTwilio.SentMessage message) =>
-        message with { StatusCallback = new Uri(host.BaseAddress, TwilioWebhooks.StatusPath).ToString() };
+    // The test host's own address is its Twilio:PublicBaseUrl, so the hub asked Twilio to call it back there.
+    private static FakeTwilio.SentMessage ToHost(TestHost host, FakeTwilio.SentMessage message)
+    {
+        Assert.Equal(new Uri(host.BaseAddress, TwilioWebhooks.StatusPath).ToString(), message.StatusCallback);
+        return message;
+    }
 }

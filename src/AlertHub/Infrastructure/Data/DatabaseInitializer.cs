@@ -12,6 +12,9 @@ internal static class DatabaseInitializer
     /// <summary>Applies migrations, switches SQLite to WAL, creates the roles and loads the demo network when asked.</summary>
     public static async Task InitialiseDatabaseAsync(this WebApplication app, CancellationToken ct = default)
     {
+        // The ValidateOnStart checks, before the database is touched: a node with a setting that would
+        // disable the safety net neither migrates nor seeds, it stops with the setting's name.
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
         await using var scope = app.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<AlertHubDbContext>();
