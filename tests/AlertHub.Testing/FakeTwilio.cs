@@ -39,7 +39,13 @@ public sealed class FakeTwilio : IAsyncDisposable
     private readonly ConcurrentQueue<Redaction> _redactions = new();
     private readonly HttpClient _callbacks = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    private FakeTwilio(WebApplication app) => _app = app;
+    private readonly TimeProvider _clock;
+
+    private FakeTwilio(WebApplication app, TimeProvider clock)
+    {
+        _app = app;
+        _clock = clock;
+    }
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -52,13 +58,14 @@ public sealed class FakeTwilio : IAsyncDisposable
     /// <summary>Redaction requests (POST to a message with an empty Body) for messages this fake sent.</summary>
     public IReadOnlyList<Redaction> Redactions => [.. _redactions];
 
-    public static async Task<FakeTwilio> StartAsync()
+    /// <param name="clock">Twilio's clock, which stamps the messages: the hub's, as in real life (default: the run's shared running test clock; a hub process runs on the system clock).</param>
+    public static async Task<FakeTwilio> StartAsync(TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var fake = new FakeTwilio(app);
+        var fake = new FakeTwilio(app, clock ?? TestClock.Running());
         app.MapPost("/2010-04-01/Accounts/{sid}/Messages.json", (string sid, HttpContext context) => fake.HandleAsync(sid, context));
         app.MapGet("/2010-04-01/Accounts/{sid}/Messages.json", (string sid, HttpContext context) => fake.HandleListAsync(sid, context));
         app.MapPost("/2010-04-01/Accounts/{sid}/Messages/{messageSid}.json",
@@ -219,7 +226,7 @@ public sealed class FakeTwilio : IAsyncDisposable
             await RefuseAsync(context, 21602, "Message body is required.");
             return;
         }
-        var message = new SentMessage(NewSid(), to, body, form?["StatusCallback"].ToString() is { Length: > 0 } cb ? cb : null, DateTimeOffset.UtcNow);
+        var message = new SentMessage(NewSid(), to, body, form?["StatusCallback"].ToString() is { Length: > 0 } cb ? cb : null, _clock.GetUtcNow());
         _statuses[message.Sid] = ("queued", null);
         _messages.Enqueue(message);
         switch (fault?.Kind)

@@ -18,7 +18,7 @@ internal static class DeliverySetup
         services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.SectionName)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<TwilioOptions>, TwilioOptionsValidation>();
-        services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.SectionName);
+        services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddTransient<TwilioBaseUrlHandler>();
@@ -50,7 +50,7 @@ internal static class DeliverySetup
                     FailureRatio = 0.5,
                     MinimumThroughput = 4,
                     SamplingDuration = TimeSpan.FromSeconds(30),
-                    BreakDuration = TimeSpan.FromSeconds(30),
+                    BreakDuration = twilio.BreakDuration,
                     ShouldHandle = args => ValueTask.FromResult(
                         args.Outcome.Result is { } r ? (int)r.StatusCode >= 500
                         : args.Outcome.Exception is HttpRequestException or TimeoutRejectedException),

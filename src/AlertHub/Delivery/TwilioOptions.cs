@@ -19,6 +19,9 @@ internal sealed class TwilioOptions
     /// <summary>The longest wait the pipeline honours between two tries after a 429 (Retry-After above it is cut to it).</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long the circuit stays open after Twilio failed repeatedly (no call is made meanwhile; the SMS wait and are retried).</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The pipeline tries this often in all (the first try and the retries after a 429 or a refused connection).</summary>
     public const int Tries = 4;
 
@@ -39,11 +42,14 @@ internal sealed class SmsOptions
     public string? OutboxPath { get; set; }
 
     /// <summary>First wait before an SMS that did not reach the provider (circuit open, connection refused, 429) is tried again; doubles per try.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The longest wait between two tries of an SMS that did not reach the provider.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan RetryMax { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How long after an uncertain send (5xx, timeout) the provider's Messages list is asked whether it went out.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromSeconds(15);
 }

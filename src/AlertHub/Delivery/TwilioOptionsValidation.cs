@@ -39,6 +39,14 @@ internal sealed class TwilioOptionsValidation : IValidateOptions<TwilioOptions>
         {
             failures.Add($"Twilio:Timeout {options.Timeout} must be between {MinTimeout} and {MaxTimeout}.");
         }
+        if (options.BreakDuration < TimeSpan.FromMilliseconds(500) || options.BreakDuration > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"Twilio:BreakDuration {options.BreakDuration} must be between 00:00:00.5 and 00:05:00.");
+        }
+        if (options.MaxRetryDelay < TimeSpan.Zero || options.MaxRetryDelay > MaxTimeout)
+        {
+            failures.Add($"Twilio:MaxRetryDelay {options.MaxRetryDelay} must be between 00:00:00 and {MaxTimeout}.");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
