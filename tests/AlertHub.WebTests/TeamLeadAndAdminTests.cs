@@ -98,6 +98,33 @@ public sealed class TeamLeadAndAdminTests(BrowserFixture browser) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Admin_SeesANumberTwilioRefused_WithItsReasonInDutch()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        twilio.Refuse("+31600000003", 21610); // handhaving sent STOP to our number
+        var settings = twilio.HubSettings();
+        settings["Alerts:SmsFallbackAfter"] = "00:00:01";
+        await using var host = await TestHost.StartAsync(settings: settings);
+        using (var coordinator = await host.ApiAsync(TestHost.Coordinator))
+        {
+            await RaiseAsync(coordinator);
+        }
+        using var admin = await host.ApiAsync(TestHost.Admin);
+        await Eventually.TrueAsync(async () => (await admin.GetFromJsonAsync<JsonElement[]>("/api/admin/flagged-numbers"))!.Length == 1,
+            "the refused number flagged", TimeSpan.FromSeconds(15));
+
+        var page = await browser.NewPhoneAsync(host);
+        await page.SignInAsync(TestHost.Admin);
+        await page.GotoAsync("/#/beheer/flagged");
+        var table = page.Locator("table");
+        await Assertions.Expect(table).ToContainTextAsync("+31600000003");
+        await Assertions.Expect(table).ToContainTextAsync("STOP (21610)");
+        await Assertions.Expect(table.Locator("button")).ToHaveCountAsync(0); // read-only: fixed on the person's page
+        await page.ScreenshotAsync("admin-flagged-numbers");
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
     public async Task Dashboard_RendersItsChartsWithData()
     {
         using var coordinator = await _host.ApiAsync(TestHost.Coordinator);

@@ -41,6 +41,12 @@ const PAGES = {
     fields: [{ name: 'regionId' }, { name: 'personId' }, { name: 'from', type: 'datetime-local' }, { name: 'until', type: 'datetime-local' },
       { name: 'isBackup', type: 'checkbox' }],
   },
+  // Numbers Twilio refused or could not deliver to, with the reason: fixed on the person's page.
+  flagged: {
+    title: 'admin.flagged', path: 'flagged-numbers', key: 'personId', noCreate: true, readOnly: true,
+    columns: ['name', 'phone', 'reason', 'failuresInARow', 'flaggedAt'],
+    fields: [],
+  },
 };
 
 function problemView(e, heading) {
@@ -73,7 +79,7 @@ export function adminScreen(root, { params }) {
     if (typeof value === 'boolean') {
       return value ? '✓' : '—';
     }
-    if (column === 'from' || column === 'until') {
+    if (column === 'from' || column === 'until' || column === 'flaggedAt') {
       return formatDateTime(value);
     }
     if (column === 'role') {
@@ -92,7 +98,7 @@ export function adminScreen(root, { params }) {
         h('thead', {}, h('tr', {}, page.columns.map((c) => h('th', {}, t(`field.${c}`))), h('th'))),
         h('tbody', {}, rows.map((row) => h('tr', {},
           page.columns.map((c) => h('td', {}, display(row, c))),
-          h('td', {}, h('button.secondary', { type: 'button', onclick: () => edit(row) }, t('admin.edit'))))))));
+          h('td', {}, page.readOnly ? null : h('button.secondary', { type: 'button', onclick: () => edit(row) }, t('admin.edit'))))))));
     } catch (e) {
       mount(table, e instanceof ApiError && e.status === 404 ? message(t('admin.unavailable'), 'warning') : problemView(e));
     }
