@@ -163,6 +163,28 @@ public sealed class SmsExactlyOnceTests
     }
 
     [Fact]
+    public async Task EvaluationDueSms_WrittenBeforeItIsSent_AndRetriedUntilTwilioTakesIt()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        await using var host = await TestHost.StartAsync(settings: Settings(twilio, ("Alerts:SmsFallbackAfter", "01:00:00"),
+            ("Alerts:EscalateAfter", "01:00:00"), ("Evaluations:DueAfter", "00:00:03"), ("Twilio:MaxRetryDelay", "00:00:00.100")));
+        var teamLeadPhone = await host.WithDbAsync(db => db.People.Where(p => p.Email == TestHost.TeamLead).Select(p => p.Phone!).SingleAsync());
+        for (var i = 0; i < 8; i++)
+        {
+            twilio.FailNextWith(HttpStatusCode.TooManyRequests, to: teamLeadPhone); // two whole sends refused, with their retries
+        }
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        await coordinator.RaiseAsync();
+
+        var row = await Eventually.HoldsAsync(
+            () => host.WithDbAsync(db => db.SmsMessages.AsNoTracking().SingleOrDefaultAsync(m => m.Purpose == SmsPurposes.Evaluation)),
+            m => m?.Status == SmsStatus.Sent, TimeSpan.FromSeconds(20), "the evaluation SMS sent");
+        Assert.Equal(3, row!.Attempts);
+        Assert.Single(twilio.MessagesTo(teamLeadPhone));
+        Assert.Contains("evaluatie", twilio.MessagesTo(teamLeadPhone)[0].Body, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task NumberRefusedAtSendTime_IsFlaggedAtOnce_WithItsReason_AndNotTriedAgain()
     {
         await using var twilio = await FakeTwilio.StartAsync();
