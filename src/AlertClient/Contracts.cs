@@ -154,6 +154,9 @@ public sealed record AcknowledgeRequest(AckResponse Response);
 /// <summary>Body of <c>POST /api/alerts/{id}/updates</c>.</summary>
 public sealed record PostUpdateRequest(string Text);
 
+/// <summary>v2: <c>POST /api/alerts/{id}/kind</c> — the coordinator or team lead changes the kind of an open alert.</summary>
+public sealed record ChangeKindRequest(AlertKind? Kind);
+
 /// <summary>Body of <c>POST /api/alerts/{id}/resolve</c>.</summary>
 public sealed record ResolveRequest(string? Outcome);
 

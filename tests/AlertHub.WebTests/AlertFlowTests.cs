@@ -43,6 +43,12 @@ public sealed class AlertFlowTests(BrowserFixture browser) : IAsyncLifetime
         await Assertions.Expect(row.Locator("[data-testid=response]")).ToContainTextAsync("Onderweg");
         await Assertions.Expect(row).ToContainTextAsync("ontvangen");
         await coordinator.ScreenshotAsync("coordinator-alert");
+
+        // "Soort situatie" changes the alert itself: the partner's card says "Wapen" now.
+        await coordinator.SelectOptionAsync("select[name=kind]", "weapon");
+        await coordinator.Locator("form", new() { HasText = "Soort situatie" }).Locator("button[type=submit]").ClickAsync();
+        await Assertions.Expect(partner.Locator("[data-testid=alert-card]")).ToContainTextAsync("Wapen");
+        await Assertions.Expect(coordinator.Locator("[data-testid=alert-live]")).ToContainTextAsync("Soort situatie gewijzigd: dreigende situatie → wapen gezien.");
         Assert.Empty(browser.PageErrors);
     }
 

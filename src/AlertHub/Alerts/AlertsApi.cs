@@ -19,6 +19,8 @@ internal static class AlertsApi
         alerts.MapGet("/{id:guid}", Get).WithName("GetAlert");
         alerts.MapPost("/{id:guid}/acknowledgements", Acknowledge);
         alerts.MapPost("/{id:guid}/updates", PostUpdate);
+        alerts.MapPost("/{id:guid}/kind", ChangeKind)
+            .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator), nameof(PersonRole.TeamLead)));
         alerts.MapPost("/{id:guid}/resolve", Resolve)
             .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator), nameof(PersonRole.TeamLead)));
         alerts.MapPost("/{id:guid}/cancel", Cancel)
@@ -70,6 +72,10 @@ internal static class AlertsApi
     private static async Task<Ok<AlertDto>> PostUpdate(
         Guid id, PostUpdateRequest request, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new PostUpdate(user.PersonId(), id, request.Text), ct));
+
+    private static async Task<Ok<AlertDto>> ChangeKind(
+        Guid id, ChangeKindRequest request, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new ChangeAlertKind(user.PersonId(), id, request.Kind), ct));
 
     private static async Task<Ok<AlertDto>> Resolve(
         Guid id, [FromBody] ResolveRequest? request, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>

@@ -164,15 +164,12 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     const kind = h('select', { name: 'kind' }, KINDS.map((k) => h('option', { value: k, selected: k === alert.kind }, t(`kind.${k}`))));
     const note = h('textarea', { name: 'note', rows: 2, maxLength: 500, placeholder: t('alert.notePlaceholder') });
     return form(t('alert.details'), [label(t('alert.kind'), kind), label(t('alert.note'), note)], t('alert.addDetails'), async () => {
-      const parts = [];
+      // The kind is the alert's own field (SMS, push and export follow it); the note is an update on the timeline.
       if (kind.value !== alert.kind) {
-        parts.push(t('alert.kindUpdate', { kind: t(`kind.${kind.value}`) }));
+        await post(alert, 'kind', { kind: kind.value });
       }
       if (note.value.trim()) {
-        parts.push(note.value.trim());
-      }
-      if (parts.length) {
-        await post(alert, 'updates', { text: parts.join(' — ') });
+        await post(alert, 'updates', { text: note.value.trim() });
         note.value = '';
       }
     });

@@ -1,0 +1,58 @@
+using AlertHub.Client;
+using AlertHub.Delivery;
+using AlertHub.Infrastructure;
+using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Errors;
+using FluentValidation;
+using Mediator;
+
+namespace AlertHub.Alerts;
+
+/// <summary>
+/// "Soort situatie": the coordinator (or team lead) corrects what the one tap reported. The alert's kind itself
+/// changes — so later SMS, the push and the export say what it is — and the timeline says who changed it.
+/// </summary>
+internal sealed record ChangeAlertKind(Guid CallerId, Guid AlertId, AlertKind? Kind) : ICommand<AlertDto>;
+
+internal sealed class ChangeAlertKindValidator : AbstractValidator<ChangeAlertKind>
+{
+    public ChangeAlertKindValidator()
+    {
+        const string choose = "Kies dreigende situatie, wapen, vechtpartij, groep in beweging of anders.";
+        RuleFor(c => c.Kind).NotNull().WithMessage(choose).IsInEnum().WithMessage(choose);
+    }
+}
+
+internal sealed class ChangeAlertKindHandler(AlertHubDbContext db, TimeProvider time) : ICommandHandler<ChangeAlertKind, AlertDto>
+{
+    public async ValueTask<AlertDto> Handle(ChangeAlertKind command, CancellationToken ct)
+    {
+        var caller = await db.CallerAsync(command.CallerId, ct);
+        var alert = await db.AlertInRegionAsync(command.AlertId, caller, ct);
+        if (!caller.IsWatcher())
+        {
+            throw new ForbiddenException("Alleen coördinatoren en de regievoerder kunnen de soort situatie wijzigen.");
+        }
+        if (!alert.IsOpen)
+        {
+            throw new ConflictException("De melding is al afgesloten.");
+        }
+        var kind = command.Kind!.Value;
+        if (alert.Kind == kind)
+        {
+            return alert.ToDto();
+        }
+        var update = new AlertUpdate
+        {
+            At = time.Now(),
+            ById = caller.Id,
+            ByName = caller.Name,
+            Text = $"Soort situatie gewijzigd: {SmsText.KindText(alert.Kind)} → {SmsText.KindText(kind)}.",
+        };
+        alert.Kind = kind;
+        alert.Updates.Add(update);
+        db.AlertUpdates.Add(update);
+        await db.SaveChangesAsync(ct);
+        return alert.ToDto();
+    }
+}
