@@ -25,6 +25,10 @@ public sealed class Device : IAsyncDisposable
     public int Duplicates { get; private set; }
     public int FromFeed { get; private set; }
     public bool ConfirmReceipts { get; set; } = true;
+
+    /// <summary>Receipts whose hub call failed (counted, not retried: a test that needs them all says so).</summary>
+    public int FailedReceipts { get; private set; }
+    public string? LastReceiptError { get; private set; }
     public IReadOnlyDictionary<Guid, AlertDto> Held => _held;
 
     /// <summary>Signs in on <paramref name="node"/> and connects there, catching up from the cursor it has.</summary>
@@ -105,6 +109,8 @@ public sealed class Device : IAsyncDisposable
             catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or Microsoft.AspNetCore.SignalR.HubException)
             {
                 // the connection went away (a node was killed); the receipt is not what these tests count
+                FailedReceipts++;
+                LastReceiptError = e.Message;
             }
         }
     }

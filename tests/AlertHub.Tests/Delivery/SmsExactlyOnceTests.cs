@@ -26,6 +26,8 @@ public sealed class SmsExactlyOnceTests
     private static Dictionary<string, string?> Settings(FakeTwilio twilio, params (string Key, string Value)[] extra) =>
         SmsFallbackTests.With(twilio.HubSettings(),
             [("Alerts:SmsFallbackAfter", "00:00:01"), ("Sms:ReconcileAfter", "00:00:01"), ("Sms:RetryAfter", "00:00:01"),
+             // Two 5xx among the first four sends open the circuit (ratio 0.5): the lookups then wait for it, briefly here.
+             ("Twilio:BreakDuration", "00:00:01"),
              ("Scheduling:PollInterval", "00:00:00.100"), .. extra]);
 
     [Fact]

@@ -121,8 +121,9 @@ public sealed class DeliveryProofTests(RedisFixture redis, ITestOutputHelper out
         settings["Redis:Configuration"] = $"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=5000,asyncTimeout=5000,syncTimeout=5000";
         settings["Outbox:PublishTimeout"] = "00:00:04";
         settings["Outbox:RelayAfter"] = "00:00:08";
-        await using var a = await TestHost.StartAsync(settings: settings);
-        await using var b = await TestHost.StartAsync(settings: settings);
+        var logs = new CapturingLoggerProvider();
+        await using var a = await TestHost.StartAsync(settings: settings, services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        await using var b = await TestHost.StartAsync(settings: settings, services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
         var devices = await DevicesAsync(a.BaseAddress, b.BaseAddress);
         var onA = await a.LoginAsync(TestHost.Coordinator);
         var onB = await b.LoginAsync(TestHost.Coordinator2);
@@ -135,6 +136,14 @@ public sealed class DeliveryProofTests(RedisFixture redis, ITestOutputHelper out
 
         // Every device's receipt was stored: none refused, none lost on the way (the last ones may still be on their way in).
         var teamLead = await a.LoginAsync(TestHost.TeamLead);
+        foreach (var entry in logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("eceipt", StringComparison.Ordinal)).Take(5))
+        {
+            output.WriteLine(entry.ToString());
+        }
+        foreach (var device in devices)
+        {
+            output.WriteLine($"{device.Email}: receipts failed {device.FailedReceipts} ({device.LastReceiptError})");
+        }
         foreach (var id in raised)
         {
             await Eventually.HoldsAsync(() => teamLead.GetAlertAsync(id),
