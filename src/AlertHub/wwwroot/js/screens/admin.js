@@ -71,7 +71,8 @@ export function adminScreen(root, { params }) {
   const page = PAGES[pageName];
   const tabs = h('nav.tabs', {}, Object.entries(PAGES).map(([name, p]) =>
     h(`a${name === pageName ? '.active' : ''}`, { href: `#/beheer/${name}` }, t(p.title))));
-  const table = h('div.table-wrap');
+  // Scrolls sideways on a phone: reachable and named for the keyboard and screen readers.
+  const table = h('div.table-wrap', { tabindex: '0', role: 'region', 'aria-label': t(page.title) });
   const editor = h('div');
 
   function display(row, column) {

@@ -19,6 +19,8 @@ export function partnerScreen(root, { me, setConnection }) {
   const confirming = new Set();
   const list = h('ul.inbox', { dataset: { testid: 'inbox' } });
   const errors = h('div');
+  // A screen reader hears a new alert at once, whatever it was reading.
+  const announcer = h('div.sr-only', { role: 'alert', 'aria-live': 'assertive', dataset: { testid: 'announcer' } });
 
   const live = new LiveAlerts({
     store,
@@ -99,6 +101,7 @@ export function partnerScreen(root, { me, setConnection }) {
   }
 
   function ring(alert) {
+    announcer.textContent = t('alert.announce', { kind: t(`kind.${alert.kind}`), school: alert.schoolName, time: formatTime(alert.raisedAt) });
     beep();
     navigator.vibrate?.([400, 200, 400, 200, 400]);
     if ('Notification' in window && Notification.permission === 'granted' && document.visibilityState !== 'visible') {
@@ -111,7 +114,7 @@ export function partnerScreen(root, { me, setConnection }) {
     }
   }
 
-  mount(root, h('div.toolbar', {}, enable), errors, h('h2', {}, t('nav.inbox')), list);
+  mount(root, announcer, h('div.toolbar', {}, enable), errors, h('h2', {}, t('nav.inbox')), list);
   render();
   live.start();
 
