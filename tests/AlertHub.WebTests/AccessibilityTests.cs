@@ -85,6 +85,11 @@ public sealed class AccessibilityTests(BrowserFixture browser, ITestOutputHelper
         await page.GotoAsync("/#/dashboard");
         await page.WaitForSelectorAsync("canvas");
         await AssertAccessibleAsync(page, "dashboard");
+        // Every chart is a named image with its figures as a table.
+        await Assertions.Expect(page.Locator("canvas[role=img][aria-labelledby]")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("details.chart-table table")).ToHaveCountAsync(4);
+        await page.Locator("[data-testid=chart-per-school] details.chart-table summary").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=chart-per-school] table")).ToContainTextAsync("Demo College Zaandam");
 
         var admin = await browser.NewPhoneAsync(_host);
         await admin.SignInAsync(TestHost.Admin);

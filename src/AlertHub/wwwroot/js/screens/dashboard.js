@@ -16,14 +16,24 @@ export function dashboardScreen(root) {
       return;
     }
     const labels = data.months.map(monthLabel);
-    const card = (title, id, extra) => h('section.chart', { dataset: { testid: id } }, h('h3', {}, title), extra, h('canvas', { id }));
+    // Each chart is an image named by its title, with the same figures as a table below it (for screen readers
+    // and for anyone who wants the numbers).
+    const table = (series) => h('details.chart-table', {}, h('summary', {}, t('dash.asTable')),
+      h('div.table-wrap', { tabindex: '0', role: 'region', 'aria-label': t('dash.asTable') }, h('table', {},
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('dash.month')), series.map((s) => h('th', { scope: 'col' }, s.label)))),
+        h('tbody', {}, labels.map((label, i) => h('tr', {}, h('th', { scope: 'row' }, label),
+          series.map((s) => h('td', {}, s.data[i] ?? '—'))))))));
+    const card = (title, id, series, extra) => h('section.chart', { dataset: { testid: id } }, h('h3', { id: `${id}-title` }, title), extra,
+      h('div.chart-box', {}, h('canvas', { id, role: 'img', 'aria-labelledby': `${id}-title` })), table(series));
+    const perSchool = data.alertsPerSchool.map((s) => ({ label: s.schoolName, data: s.counts }));
     mount(root,
       h('h2', {}, t('dash.heading')),
       h('div.charts', {},
-        card(t('dash.perSchool'), 'chart-per-school'),
-        card(t('dash.firstAck'), 'chart-first-ack'),
-        card(t('dash.smsRate'), 'chart-sms'),
-        card(t('dash.overdue'), 'chart-overdue', h('p.big-number', { dataset: { testid: 'overdue-now' } }, String(data.evaluationsOverdueNow)))));
+        card(t('dash.perSchool'), 'chart-per-school', perSchool),
+        card(t('dash.firstAck'), 'chart-first-ack', [{ label: t('dash.seconds'), data: data.medianSecondsToFirstAck }]),
+        card(t('dash.smsRate'), 'chart-sms', [{ label: t('dash.percent'), data: data.smsFallbackPercent }]),
+        card(t('dash.overdue'), 'chart-overdue', [{ label: t('dash.count'), data: data.evaluationsOverdue }],
+          h('p.big-number', { dataset: { testid: 'overdue-now' } }, String(data.evaluationsOverdueNow)))));
 
     const base = { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { position: 'bottom' } } };
     const draw = (id, config) => charts.push(new window.Chart(root.querySelector(`#${id}`), config));
@@ -38,17 +48,17 @@ export function dashboardScreen(root) {
     draw('chart-first-ack', {
       type: 'line',
       data: { labels, datasets: [{ label: t('dash.seconds'), data: data.medianSecondsToFirstAck, borderColor: COLORS[1], backgroundColor: COLORS[1], spanGaps: true }] },
-      options: { ...base, scales: { y: { beginAtZero: true } } },
+      options: { ...base, scales: { y: { beginAtZero: true, title: { display: true, text: t('dash.seconds') } } } },
     });
     draw('chart-sms', {
       type: 'bar',
       data: { labels, datasets: [{ label: t('dash.percent'), data: data.smsFallbackPercent, backgroundColor: COLORS[3] }] },
-      options: { ...base, scales: { y: { beginAtZero: true, suggestedMax: 100 } } },
+      options: { ...base, scales: { y: { beginAtZero: true, suggestedMax: 100, title: { display: true, text: t('dash.percent') } } } },
     });
     draw('chart-overdue', {
       type: 'bar',
       data: { labels, datasets: [{ label: t('dash.count'), data: data.evaluationsOverdue, backgroundColor: COLORS[0] }] },
-      options: { ...base, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      options: { ...base, scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: t('dash.count') } } } },
     });
     root.dataset.chartsReady = String(charts.length);
   })();
