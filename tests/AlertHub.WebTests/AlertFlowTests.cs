@@ -27,6 +27,7 @@ public sealed class AlertFlowTests(BrowserFixture browser) : IAsyncLifetime
         await coordinator.SignInAsync(TestHost.Coordinator);
         await coordinator.WaitForSelectorAsync("[data-testid=raise]");
         await coordinator.WaitOnlineAsync();
+        await Assertions.Expect(coordinator.Locator("[data-testid=hotline-closed-home]")).ToHaveCountAsync(0); // open: nothing to warn about
         await coordinator.ScreenshotAsync("coordinator-home");
         await partner.ScreenshotAsync("partner-inbox-empty");
 
@@ -108,6 +109,13 @@ public sealed class AlertFlowTests(BrowserFixture browser) : IAsyncLifetime
         _host = await TestHost.StartAsync(settings: new Dictionary<string, string?> { ["Hotline:Days"] = otherDay });
         var coordinator = await browser.NewPhoneAsync(_host);
         await coordinator.SignInAsync(TestHost.Coordinator);
+
+        // Before the tap: the home screen says the hotline is closed, when it opens, and offers 112.
+        var home = coordinator.Locator("[data-testid=hotline-closed-home]");
+        await Assertions.Expect(home).ToContainTextAsync("De meldlijn is nu gesloten");
+        await Assertions.Expect(home).ToContainTextAsync("De meldlijn gaat weer open op");
+        await Assertions.Expect(home.Locator("a[href='tel:112']")).ToHaveTextAsync("Bel 112");
+        await Assertions.Expect(coordinator.Locator("section.raise")).ToContainTextAsync("Sms gaat pas weer als de meldlijn open is.");
 
         await coordinator.ClickAsync("[data-testid=raise]");
         var notice = coordinator.Locator("[data-testid=hotline-closed]");

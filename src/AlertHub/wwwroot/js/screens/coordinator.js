@@ -2,7 +2,7 @@
 // come from the shared store (newest version only), filled by pushes, API answers and the change feed
 // after every reconnect, so an alert resolved or cancelled while this page was away shows as such.
 import { api, ApiError, newId } from '../api.js';
-import { t, formatTime } from '../i18n.js';
+import { t, formatTime, formatDateTime } from '../i18n.js';
 import { h, mount, message } from '../ui.js';
 import { LiveAlerts } from '../live.js';
 import { alertStore } from '../store.js';
@@ -44,17 +44,39 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     renderHome();
   }
 
+  // The hotline's state is on the home screen before the tap: closed means no SMS, and 112 in acute danger.
+  const hotlineView = h('div', { dataset: { testid: 'hotline-state' } });
+  const raiseHint = h('p.muted', {}, t('alert.raiseHint'));
+  async function showHotline() {
+    try {
+      const hotline = await api('GET', '/api/hotline');
+      raiseHint.textContent = hotline.open ? t('alert.raiseHint') : t('alert.raiseHintClosed');
+      mount(hotlineView, hotline.open ? null : h('section.hotline-closed', { role: 'status', dataset: { testid: 'hotline-closed-home' } },
+        h('h3', {}, t('alert.hotlineClosed')),
+        h('p', {}, hotline.notice),
+        hotline.nextOpening ? h('p', {}, t('alert.hotlineOpensAt', { time: formatDateTime(hotline.nextOpening) })) : null,
+        h('a.button.danger.big', { href: 'tel:112' }, t('alert.call112'))));
+    } catch {
+      // Unknown is shown as nothing: the answer to the tap still says it plainly.
+    }
+  }
+  const hotlineTimer = setInterval(showHotline, 60_000);
+
   function renderHome() {
     liveView = null;
     // The raise button and its status stay put while the list below changes (a push during a tap).
     if (!homeList || !root.contains(homeList)) {
       homeList = h('div');
       mount(root,
+        canRaise ? hotlineView : null,
         canRaise ? h('section.raise', {},
           h('button.raise-button', { type: 'button', onclick: () => raise(), dataset: { testid: 'raise' } }, t('alert.raise')),
-          h('p.muted', {}, t('alert.raiseHint')),
+          raiseHint,
           h('div', { id: 'raise-status' })) : null,
         h('section', {}, h('h2', {}, t('alert.openAlerts')), homeList));
+      if (canRaise) {
+        showHotline();
+      }
     }
     const open = store.values().filter((a) => a.status === 'open').sort((a, b) => b.sequence - a.sequence);
     mount(homeList, open.length
@@ -232,6 +254,7 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
 
   return () => {
     clearInterval(undoTimer);
+    clearInterval(hotlineTimer);
     unsubscribe();
     live.stop();
   };
