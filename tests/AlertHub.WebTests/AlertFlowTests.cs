@@ -54,6 +54,31 @@ public sealed class AlertFlowTests(BrowserFixture browser) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACoordinatorWhoReceivesAnAlert_IsTreatedAsARecipient_ConfirmsAndAnswers()
+    {
+        var second = await browser.NewPhoneAsync(_host);
+        await second.SignInAsync(TestHost.Coordinator2);
+        await second.WaitOnlineAsync();
+        var coordinator = await browser.NewPhoneAsync(_host);
+        await coordinator.SignInAsync(TestHost.Coordinator);
+        await coordinator.WaitOnlineAsync();
+        await coordinator.ClickAsync("[data-testid=raise]");
+
+        // The other coordinator's phone announces it and confirms receipt (so no SMS is needed)...
+        await Assertions.Expect(second.Locator("[data-testid=announcer]")).ToContainTextAsync("Nieuwe melding");
+        var row = coordinator.Locator("[data-testid=alert-live] .recipient", new() { HasText = "Ahmed" });
+        await Assertions.Expect(row).ToContainTextAsync("ontvangen");
+        // ...and they answer like a partner, from the alert's page.
+        await second.ClickAsync("[data-testid=alert-link]");
+        await second.ClickAsync("[data-testid=alert-live] button.answer-on_my_way");
+        await Assertions.Expect(row.Locator("[data-testid=response]")).ToContainTextAsync("Onderweg");
+        await Assertions.Expect(coordinator.Locator("[data-testid=summary]")).ToContainTextAsync("1 onderweg");
+        await Assertions.Expect(coordinator.Locator("[data-testid=summary]")).ToContainTextAsync("geen antwoord");
+        await Assertions.Expect(coordinator.Locator("[data-testid=summary]")).ToContainTextAsync("min sinds de melding");
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
     public async Task UndoWithinTheWindow_PartnerSeesItCancelled()
     {
         var partner = await browser.NewPhoneAsync(_host);

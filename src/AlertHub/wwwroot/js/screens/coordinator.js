@@ -7,9 +7,12 @@ import { h, mount, message } from '../ui.js';
 import { LiveAlerts } from '../live.js';
 import { alertStore } from '../store.js';
 import { alertHeader, hotlineNotice, recipientList, statusText, timeline } from '../alertView.js';
+import { alarm, unlockAudio } from '../alarm.js';
 
 const UNDO_SECONDS = 10;
 const KINDS = ['threat', 'weapon', 'fight', 'group_moving', 'other'];
+const RESPONSES = ['seen', 'on_my_way', 'on_scene', 'unable'];
+const UNCONFIRMED = ['pending', 'pushed'];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function coordinatorScreen(root, { me, params, go, setConnection }) {
@@ -22,12 +25,84 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
   let formsView = null;
   let homeList = null;
 
-  const live = new LiveAlerts({ store, onState: setConnection });
-  const unsubscribe = store.subscribe(({ alert }) => {
+  // Another coordinator's alert, or one this team lead was added to by escalation, is theirs too: it rings,
+  // its receipt is confirmed (which stops their SMS) and they can answer like a partner.
+  const announcer = h('div.sr-only', { role: 'alert', 'aria-live': 'assertive', dataset: { testid: 'announcer' } });
+  const confirming = new Set();
+  const known = new Map();
+  const live = new LiveAlerts({
+    store,
+    onState: setConnection,
+    onSynced: () => store.values().forEach(confirm),
+  });
+  const unsubscribe = store.subscribe(({ alert, isNew, source }) => {
+    confirm(alert);
+    const added = addedNow(alert);
+    if (mineOf(alert) && alert.status === 'open' && source !== 'initial' && (isNew || added)) {
+      alarm(alert, announcer);
+    }
     if (!current || alert.id === current) {
       render();
     }
   });
+
+  function mineOf(alert) {
+    return alert.recipients?.find((r) => r.personId === me.personId) || null;
+  }
+
+  /** True once per alert: the first time this person shows up among its recipients (raise or escalation). */
+  function addedNow(alert) {
+    const was = known.get(alert.id);
+    const is = Boolean(mineOf(alert));
+    known.set(alert.id, is);
+    return is && was === false;
+  }
+
+  function confirm(alert) {
+    const mine = mineOf(alert);
+    if (alert.status !== 'open' || !mine || !UNCONFIRMED.includes(mine.delivery) || confirming.has(alert.id) || !live.isConnected) {
+      return;
+    }
+    confirming.add(alert.id);
+    live.confirmReceipt(alert.id).catch(() => confirming.delete(alert.id));
+  }
+
+  function answerButtons(alert) {
+    const mine = mineOf(alert);
+    if (alert.status !== 'open' || !mine) {
+      return null;
+    }
+    const status = h('div');
+    return h('div.answers-block', {},
+      mine.response ? h('p.your-answer', { dataset: { testid: 'your-answer' } },
+        t('alert.yourAnswer', { answer: `${t(`response.${mine.response}`)} (${formatTime(mine.respondedAt)})` })) : null,
+      h('div.answers', {}, RESPONSES.map((r) => h(`button.answer.answer-${r}`, {
+        type: 'button',
+        'aria-pressed': String(mine.response === r),
+        onclick: async () => {
+          status.replaceChildren();
+          try {
+            store.put(live.isConnected ? await live.acknowledge(alert.id, r) : await api('POST', `/api/alerts/${alert.id}/acknowledgements`, { body: { response: r } }), 'api');
+          } catch (e) {
+            mount(status, message(e.problem?.detail || t('app.error'), 'error'));
+          }
+        },
+      }, t(`response.${r}`)))),
+      status);
+  }
+
+  /** "2 onderweg, 1 ter plaatse, 3 geen antwoord · 4 min sinds de melding" */
+  function summary(alert) {
+    const counts = new Map();
+    for (const r of alert.recipients || []) {
+      const key = r.response || 'none';
+      counts.set(key, (counts.get(key) || 0) + 1);
+    }
+    const parts = [...RESPONSES, 'none'].filter((k) => counts.get(k)).map((k) => `${counts.get(k)} ${t(`summary.${k}`)}`);
+    const minutes = Math.max(0, Math.floor((Date.now() - Date.parse(alert.raisedAt)) / 60000));
+    return h('p.summary', { dataset: { testid: 'summary' } }, parts.join(', '),
+      alert.status === 'open' ? ` · ${t('summary.since', { minutes })}` : '');
+  }
 
   function render() {
     if (current) {
@@ -68,6 +143,7 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     if (!homeList || !root.contains(homeList)) {
       homeList = h('div');
       mount(root,
+        announcer,
         canRaise ? hotlineView : null,
         canRaise ? h('section.raise', {},
           h('button.raise-button', { type: 'button', onclick: () => raise(), dataset: { testid: 'raise' } }, t('alert.raise')),
@@ -81,7 +157,7 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     const open = store.values().filter((a) => a.status === 'open').sort((a, b) => b.sequence - a.sequence);
     mount(homeList, open.length
       ? h('ul.cards', { dataset: { testid: 'open-alerts' } }, open.map((a) => h('li', {},
-        h('a.card', { href: `#/melding/${a.id}`, dataset: { alertId: a.id } },
+        h('a.card', { href: `#/melding/${a.id}`, dataset: { alertId: a.id, testid: 'alert-link' } },
           h('strong', {}, `${t(`kind.${a.kind}`)} — ${a.schoolName}`),
           h('span.muted', {}, ` ${formatTime(a.raisedAt)}`)))))
       : h('p.muted', {}, t('app.none')));
@@ -89,6 +165,7 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
 
   // R1: one tap, one alert. A fresh key per tap, the same key for every retry of that tap.
   async function raise() {
+    unlockAudio(); // a tap: the browser lets this page make sound from now on
     pendingKey ??= newId();
     const status = root.querySelector('#raise-status');
     const button = root.querySelector('[data-testid=raise]');
@@ -137,6 +214,8 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     mount(liveView,
       alertHeader(alert),
       hotlineNotice(alert),
+      answerButtons(alert),
+      summary(alert),
       h('h3', {}, t('alert.recipients')),
       recipientList(alert),
       h('h3', {}, t('alert.timeline')),

@@ -7,11 +7,11 @@ import { h, mount, message } from '../ui.js';
 import { LiveAlerts } from '../live.js';
 import { alertStore } from '../store.js';
 import { alertHeader, timeline } from '../alertView.js';
+import { alarm, unlockAudio } from '../alarm.js';
 
 const RESPONSES = ['seen', 'on_my_way', 'on_scene', 'unable'];
 // Not yet confirmed by any device: 'pending' since v2 (a v1 hub said 'pushed' for the same thing).
 const UNCONFIRMED = ['pending', 'pushed'];
-let audio = null;
 
 export function partnerScreen(root, { me, setConnection }) {
   const store = alertStore(me);
@@ -101,17 +101,7 @@ export function partnerScreen(root, { me, setConnection }) {
   }
 
   function ring(alert) {
-    announcer.textContent = t('alert.announce', { kind: t(`kind.${alert.kind}`), school: alert.schoolName, time: formatTime(alert.raisedAt) });
-    beep();
-    navigator.vibrate?.([400, 200, 400, 200, 400]);
-    if ('Notification' in window && Notification.permission === 'granted' && document.visibilityState !== 'visible') {
-      // Names and notes stay out of the notification: it can show on a locked screen.
-      new Notification(t('alert.notificationTitle', { kind: t(`kind.${alert.kind}`) }), {
-        body: t('alert.notificationBody', { school: alert.schoolName, time: formatTime(alert.raisedAt) }),
-        tag: alert.id,
-        icon: '/icons/icon-192.png',
-      });
-    }
+    alarm(alert, announcer);
   }
 
   mount(root, announcer, h('div.toolbar', {}, enable), errors, h('h2', {}, t('nav.inbox')), list);
@@ -122,34 +112,4 @@ export function partnerScreen(root, { me, setConnection }) {
     unsubscribe();
     live.stop();
   };
-}
-
-function unlockAudio() {
-  const Context = window.AudioContext || window.webkitAudioContext;
-  if (Context) {
-    audio ??= new Context();
-    audio.resume?.();
-  }
-}
-
-/** Three short beeps through WebAudio; silent until the user has tapped once (browser rule). */
-function beep() {
-  try {
-    unlockAudio();
-    if (!audio) {
-      return;
-    }
-    const start = audio.currentTime;
-    for (let i = 0; i < 3; i++) {
-      const osc = audio.createOscillator();
-      const gain = audio.createGain();
-      osc.frequency.value = 880;
-      gain.gain.value = 0.3;
-      osc.connect(gain).connect(audio.destination);
-      osc.start(start + i * 0.35);
-      osc.stop(start + i * 0.35 + 0.2);
-    }
-  } catch {
-    // No sound is better than a broken inbox.
-  }
 }
