@@ -38,6 +38,13 @@ public sealed class TeamLeadAndAdminTests(BrowserFixture browser) : IAsyncLifeti
         var missing = page.Locator("[data-testid=missing] li");
         await Assertions.Expect(missing).ToHaveCountAsync(3);
         await Assertions.Expect(missing.First).ToContainTextAsync("Wat ging er goed?");
+        // Marked at the field too, and the question reads as the server words it.
+        await Assertions.Expect(page.Locator("textarea[name=wentWell][aria-invalid=true]")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-testid=field-error]")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("label[for=eval-wentWell]")).ToHaveTextAsync("Wat ging er goed?");
+        // The summary is at the top: visible on a phone without scrolling down.
+        var top = await page.Locator("[data-testid=evaluation-status]").BoundingBoxAsync();
+        Assert.True(top!.Y < 844, $"the missing fields are summarised at y={top.Y}, below the phone's screen");
         await page.ScreenshotAsync("teamlead-evaluation-incomplete");
 
         await page.FillAsync("textarea[name=wentWell]", "Politie en jongerenwerk waren binnen tien minuten ter plaatse.");
@@ -54,6 +61,11 @@ public sealed class TeamLeadAndAdminTests(BrowserFixture browser) : IAsyncLifeti
         await page.FillAsync(".action-item input[name=dueDate]", TestClock.Local(_host.Now).AddDays(14).ToString("yyyy-MM-dd"));
         await page.ClickAsync("[data-testid=close-evaluation]");
         await Assertions.Expect(page.Locator("[data-testid=evaluation-status]")).ToContainTextAsync("Evaluatie gesloten.");
+        // Closed is read-only: no field and no button but printing stays active; who wrote what is shown.
+        await Assertions.Expect(page.Locator("form.panel button:enabled")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("form.panel textarea:enabled, form.panel input:enabled")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("ul.inputs").First).ToContainTextAsync("Politie en jongerenwerk waren binnen tien minuten ter plaatse.");
+        await Assertions.Expect(page.Locator("ul.inputs").First).ToContainTextAsync("(demo)");
         await page.ScreenshotAsync("teamlead-evaluation-closed");
 
         using var teamLead = await _host.ApiAsync(TestHost.TeamLead);

@@ -26,9 +26,9 @@ internal sealed class CloseEvaluationHandler(AlertHubDbContext db, TimeProvider 
         }
 
         var missing = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(evaluation.WentWell)) missing["wentWell"] = ["Wat ging er goed? is nog niet ingevuld."];
-        if (string.IsNullOrWhiteSpace(evaluation.WentWrong)) missing["wentWrong"] = ["Wat ging er niet goed? is nog niet ingevuld."];
-        if (string.IsNullOrWhiteSpace(evaluation.Cooperation)) missing["cooperation"] = ["Hoe verliep de samenwerking? is nog niet ingevuld."];
+        if (string.IsNullOrWhiteSpace(evaluation.WentWell)) missing["wentWell"] = [EvaluationQuestions.NotAnswered(EvaluationQuestions.WentWell)];
+        if (string.IsNullOrWhiteSpace(evaluation.WentWrong)) missing["wentWrong"] = [EvaluationQuestions.NotAnswered(EvaluationQuestions.WentWrong)];
+        if (string.IsNullOrWhiteSpace(evaluation.Cooperation)) missing["cooperation"] = [EvaluationQuestions.NotAnswered(EvaluationQuestions.Cooperation)];
         foreach (var (item, index) in evaluation.ActionItems.OrderBy(a => a.Position).Select((a, i) => (a, i)))
         {
             if (string.IsNullOrWhiteSpace(item.Owner)) missing[$"actionItems[{index}].owner"] = [$"Actiepunt '{item.Description}' heeft nog geen eigenaar."];

@@ -131,9 +131,9 @@ internal sealed class ExportEvaluationsHandler(AlertHubDbContext db, TimeProvide
                 md.AppendLine($"| {T(closed)} | melding {StatusText(alert.Status)} |");
             }
             md.AppendLine();
-            md.AppendLine("### Wat ging er goed?").AppendLine().AppendLine(Line(e.WentWell)).AppendLine();
-            md.AppendLine("### Wat ging er niet goed?").AppendLine().AppendLine(Line(e.WentWrong)).AppendLine();
-            md.AppendLine("### Hoe verliep de samenwerking?").AppendLine().AppendLine(Line(e.Cooperation)).AppendLine();
+            md.AppendLine($"### {EvaluationQuestions.WentWell}").AppendLine().AppendLine(Line(e.WentWell)).AppendLine();
+            md.AppendLine($"### {EvaluationQuestions.WentWrong}").AppendLine().AppendLine(Line(e.WentWrong)).AppendLine();
+            md.AppendLine($"### {EvaluationQuestions.Cooperation}").AppendLine().AppendLine(Line(e.Cooperation)).AppendLine();
             md.AppendLine("### Actiepunten").AppendLine();
             if (e.ActionItems.Count == 0)
             {

@@ -32,8 +32,10 @@ export function evaluationScreen(root, { me, params }) {
   const canClose = me.role === 'team_lead';
   const status = h('div', { dataset: { testid: 'evaluation-status' } });
   const items = h('div', { dataset: { testid: 'action-items' } });
-  const area = (name) => h('textarea', { name, rows: 3, maxLength: 4000 });
+  const area = (name) => h('textarea', { name, id: `eval-${name}`, rows: 3, maxLength: 4000 });
   const fields = { wentWell: area('wentWell'), wentWrong: area('wentWrong'), cooperation: area('cooperation') };
+  // Who wrote what, per question: every change is kept with its author (R8).
+  const written = { wentWell: h('ul.inputs'), wentWrong: h('ul.inputs'), cooperation: h('ul.inputs') };
   let evaluation = null;
 
   function actionRow(item = {}) {
@@ -68,15 +70,42 @@ export function evaluationScreen(root, { me, params }) {
     evaluation = value;
     for (const [name, el] of Object.entries(fields)) {
       el.value = value[name] || '';
+      const inputs = (value.inputs || []).filter((i) => i.field === name);
+      mount(written[name], inputs.map((i) => h('li', {},
+        h('span.muted', {}, t('eval.writtenBy', { name: i.by, time: formatDateTime(i.at) })), ': ', i.text)));
     }
     mount(items, value.actionItems.map(actionRow));
   }
 
+  /** The field the server names ("wentWell", "actionItems[1].owner"), or null. */
+  function fieldFor(key) {
+    if (fields[key]) {
+      return fields[key];
+    }
+    const match = /^actionItems\[(\d+)\]\.(\w+)$/.exec(key);
+    return match ? items.querySelectorAll('.action-item')[Number(match[1])]?.querySelector(`[name=${match[2]}]`) || null : null;
+  }
+
+  function clearMarks() {
+    root.querySelectorAll('[aria-invalid=true]').forEach((el) => el.removeAttribute('aria-invalid'));
+    root.querySelectorAll('.field-error').forEach((el) => el.remove());
+  }
+
+  /** What is missing: summarised at the top of the form and marked at each field. */
   function problemList(e) {
-    const errors = Object.values(e.problem?.errors || {}).flat();
+    const entries = Object.entries(e.problem?.errors || {});
+    entries.forEach(([key, texts], i) => {
+      const el = fieldFor(key);
+      if (el) {
+        const note = h('p.field-error', { id: `eval-error-${i}`, dataset: { testid: 'field-error' } }, [texts].flat().join(' '));
+        el.setAttribute('aria-invalid', 'true');
+        el.setAttribute('aria-describedby', note.id);
+        el.after(note);
+      }
+    });
     return [
-      message(errors.length ? t('eval.missing') : (e.problem?.detail || e.problem?.title || t('app.error')), 'error'),
-      errors.length ? h('ul.errors', { dataset: { testid: 'missing' } }, errors.map((text) => h('li', {}, text))) : null,
+      message(entries.length ? t('eval.fixBelow') : (e.problem?.detail || e.problem?.title || t('app.error')), 'error'),
+      entries.length ? h('ul.errors', { dataset: { testid: 'missing' } }, entries.flatMap(([, texts]) => [texts].flat()).map((text) => h('li', {}, text))) : null,
     ];
   }
 
@@ -86,10 +115,12 @@ export function evaluationScreen(root, { me, params }) {
 
   async function run(action) {
     mount(status);
+    clearMarks();
     try {
       await action();
     } catch (e) {
       mount(status, ...(e instanceof ApiError ? problemList(e) : [message(t('app.error'), 'error')]));
+      status.scrollIntoView?.({ block: 'start' });
     }
   }
 
@@ -108,15 +139,18 @@ export function evaluationScreen(root, { me, params }) {
       return;
     }
     const closed = evaluation.status !== 'open';
+    const question = (name) => h('div.question', {}, h('label', { for: `eval-${name}` }, t(`eval.${name}`)), fields[name], written[name]);
     const form = h('form.panel', {},
       h('h2', {}, t('eval.forAlert', { school: evaluation.schoolName, date: formatDateTime(evaluation.alertRaisedAt) })),
       h('p', {},
         closed ? h('span.badge', {}, t('eval.closed'))
           : evaluation.overdue ? h('span.badge.overdue', {}, t('eval.overdue')) : null, ' ',
         h('span.muted', {}, t('eval.due', { date: formatDateTime(evaluation.dueAt) }))),
-      h('label', {}, h('span', {}, t('eval.wentWell')), fields.wentWell),
-      h('label', {}, h('span', {}, t('eval.wentWrong')), fields.wentWrong),
-      h('label', {}, h('span', {}, t('eval.cooperation')), fields.cooperation),
+      // On a phone what is missing must be seen without scrolling: the state is at the top.
+      status,
+      question('wentWell'),
+      question('wentWrong'),
+      question('cooperation'),
       h('h3', {}, t('eval.actionItems')),
       items,
       closed ? null : h('button.secondary.no-print', { type: 'button', onclick: () => items.append(actionRow()) }, t('eval.addAction')),
@@ -128,11 +162,10 @@ export function evaluationScreen(root, { me, params }) {
           await save();
           fill(await api('POST', `/api/evaluations/${id}/close`));
           mount(status, message(t('eval.closedOk'), 'success'));
-          form.querySelectorAll('input, textarea, button[type=submit]').forEach((el) => { el.disabled = true; });
+          readOnly();
         }),
       }, t('eval.close')),
-      h('button.big.secondary.no-print', { type: 'button', onclick: () => run(exportDocument) }, t('eval.print')),
-      status);
+      h('button.big.secondary.no-print', { type: 'button', dataset: { testid: 'print' }, onclick: () => run(exportDocument) }, t('eval.print')));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       run(async () => {
@@ -140,8 +173,14 @@ export function evaluationScreen(root, { me, params }) {
         mount(status, message(t('app.saved'), 'success'));
       });
     });
+    // Closed is read-only: every field and every button except printing.
+    function readOnly() {
+      form.querySelectorAll('input, textarea, button').forEach((el) => {
+        el.disabled = el.dataset.testid !== 'print';
+      });
+    }
     if (closed) {
-      form.querySelectorAll('input, textarea').forEach((el) => { el.disabled = true; });
+      readOnly();
     }
     mount(root, h('p.no-print', {}, h('a', { href: '#/evaluaties' }, `← ${t('app.back')}`)), form);
   })();
