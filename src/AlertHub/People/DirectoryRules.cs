@@ -69,15 +69,57 @@ internal static partial class DirectoryFormats
     public static string SnakeName<T>(T value) where T : struct, Enum =>
         JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
-    public static string Choices<T>() where T : struct, Enum => string.Join(", ", Enum.GetValues<T>().Select(SnakeName));
+    /// <summary>
+    /// The Dutch word an admin writes in an import or sees in a message (the web app's nl.json says the same; a test
+    /// holds them equal). Only for the directory's own enums; others have none.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<Enum, string> DutchNames = new Dictionary<Enum, string>
+    {
+        [PersonRole.Coordinator] = "Coördinator",
+        [PersonRole.Partner] = "Partner",
+        [PersonRole.TeamLead] = "Regievoerder",
+        [PersonRole.Admin] = "Beheerder",
+        [Discipline.Police] = "Politie",
+        [Discipline.YouthWork] = "Jongerenwerk",
+        [Discipline.Enforcement] = "Handhaving",
+        [Discipline.YouthAmbassador] = "Jeugdambassadeur",
+        [Discipline.CompulsoryEducation] = "Leerplicht",
+        [Discipline.SchoolSocialWork] = "Schoolmaatschappelijk werk",
+        [Discipline.YouthCare] = "Jeugdzorg",
+        [Discipline.Municipality] = "Gemeente",
+        [Discipline.School] = "School",
+    };
 
-    /// <summary>Reads the wire name (team_lead) or the member name (TeamLead), in any case; never a number.</summary>
+    private static readonly IReadOnlyDictionary<string, string> FieldLabels = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["id"] = "Id", ["name"] = "Naam", ["email"] = "E-mail", ["role"] = "Rol", ["discipline"] = "Discipline",
+        ["phone"] = "Telefoon", ["organisationId"] = "Organisatie", ["regionId"] = "Regio", ["schoolId"] = "School",
+        ["active"] = "Actief", ["password"] = "Wachtwoord", ["hotlineOpens"] = "Meldlijn open vanaf",
+        ["hotlineCloses"] = "Meldlijn open tot", ["timeZone"] = "Tijdzone", ["contactEmails"] = "Contactpersonen",
+        ["contactIds"] = "Contactpersonen", ["personEmail"] = "Persoon", ["personId"] = "Persoon",
+        ["from"] = "Van", ["until"] = "Tot", ["isBackup"] = "Achterwacht",
+    };
+
+    /// <summary>"Telefoon (phone)": the Dutch name of an import column or field, with the column name an admin finds in the file.</summary>
+    public static string FieldLabel(string field)
+    {
+        var root = field.Split('[', '.')[0];
+        return FieldLabels.TryGetValue(root, out var label) ? $"{label} ({field})" : field;
+    }
+
+    /// <summary>"politie (police), jongerenwerk (youth_work), …": what may be written, Dutch first.</summary>
+    public static string Choices<T>() where T : struct, Enum => string.Join(", ", Enum.GetValues<T>().Select(v =>
+        DutchNames.TryGetValue(v, out var dutch) ? $"{dutch.ToLowerInvariant()} ({SnakeName(v)})" : SnakeName(v)));
+
+    /// <summary>Reads the Dutch word (politie, Regievoerder), the wire name (team_lead) or the member name (TeamLead), in any case; never a number.</summary>
     public static bool TryParseEnum<T>(string? text, out T value) where T : struct, Enum
     {
+        var given = text?.Trim();
         foreach (var candidate in Enum.GetValues<T>())
         {
-            if (string.Equals(text, SnakeName(candidate), StringComparison.OrdinalIgnoreCase)
-                || string.Equals(text, candidate.ToString(), StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(given, SnakeName(candidate), StringComparison.OrdinalIgnoreCase)
+                || string.Equals(given, candidate.ToString(), StringComparison.OrdinalIgnoreCase)
+                || (DutchNames.TryGetValue(candidate, out var dutch) && string.Equals(given, dutch, StringComparison.InvariantCultureIgnoreCase)))
             {
                 value = candidate;
                 return true;

@@ -172,7 +172,7 @@ internal sealed class ImportDirectoryHandler(
     }
 
     private static void Report(string label, IEnumerable<ValidationFailure> failures, List<ValidationFailure> errors) =>
-        errors.AddRange(failures.Select(f => new ValidationFailure(label, $"{Field(f.PropertyName)}: {f.ErrorMessage}")));
+        errors.AddRange(failures.Select(f => new ValidationFailure(label, $"{DirectoryFormats.FieldLabel(Field(f.PropertyName))}: {f.ErrorMessage}")));
 
     private static string Field(string propertyName) =>
         string.IsNullOrEmpty(propertyName) || char.IsLower(propertyName[0])

@@ -24,7 +24,7 @@ internal sealed class ImportBatch
 
     /// <summary>An error of one item: the key names the item ("line 3", "people[2]"), the text starts with the field.</summary>
     public void Fail(string label, string? field, string message) =>
-        Errors.Add(new ValidationFailure(label, field is null ? message : $"{field}: {message}"));
+        Errors.Add(new ValidationFailure(label, field is null ? message : $"{DirectoryFormats.FieldLabel(field)}: {message}"));
 }
 
 /// <summary>
@@ -49,6 +49,21 @@ internal static class ImportParser
             ],
             ["roster"] = [("regionId", true), ("personEmail", false), ("personId", false), ("from", true), ("until", true), ("isBackup", false)],
         };
+
+    /// <summary>One example line per kind for the template (Dutch values where the column takes a word).</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> CsvExample = new Dictionary<string, string[]>
+    {
+        ["regions"] = ["zaanstreek", "Zaanstreek", "07:00", "19:00", "Europe/Amsterdam"],
+        ["organisations"] = ["politie-zaanstreek", "Politie Zaanstreek", "zaanstreek"],
+        ["schools"] = ["demo-college-zaandam", "Demo College Zaandam", "zaanstreek", "coordinator@school.nl", ""],
+        ["people"] = ["Wijkagent Jansen", "jansen@politie.nl", "partner", "politie", "+31612345678", "politie-zaanstreek", "zaanstreek", "", "ja", ""],
+        ["roster"] = ["zaanstreek", "jansen@politie.nl", "", "2027-01-04T07:00:00+01:00", "2027-01-11T07:00:00+01:00", "nee"],
+    };
+
+    /// <summary>The CSV template of one kind: the header (required columns first as listed) and one example line.</summary>
+    public static string Template(string kind) =>
+        string.Join(",", CsvColumns[kind].Select(c => c.Name)) + "\r\n"
+        + string.Join(",", CsvExample[kind].Select(v => v.Contains(',', StringComparison.Ordinal) ? $"\"{v}\"" : v)) + "\r\n";
 
     /// <summary>How to call the import, for the OpenAPI description.</summary>
     public static string Description =>

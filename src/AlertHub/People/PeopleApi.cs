@@ -54,6 +54,8 @@ internal static class PeopleApi
         admin.MapPut("/roster/{id:guid}", UpdateRosterEntry);
         admin.MapDelete("/roster/{id:guid}", DeleteRosterEntry);
 
+        admin.MapGet("/import/template", ImportTemplate)
+            .WithSummary("A CSV template of one kind: the header and one example line.");
         // No Accepts metadata: routing would answer other media types itself, in English.
         admin.MapPost("/import", Import)
             .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes))
@@ -183,6 +185,17 @@ internal static class PeopleApi
     }
 
     // ---- import
+
+    private static Results<FileContentHttpResult, ProblemHttpResult> ImportTemplate(string? kind)
+    {
+        if (kind is null || !ImportParser.Kinds.Contains(kind))
+        {
+            throw Infrastructure.Errors.Invalid.Field("kind", $"Kies {string.Join(", ", ImportParser.Kinds)}.");
+        }
+        // With a byte-order mark, so a spreadsheet opens the accents right.
+        var bytes = System.Text.Encoding.UTF8.GetPreamble().Concat(System.Text.Encoding.UTF8.GetBytes(ImportParser.Template(kind))).ToArray();
+        return TypedResults.File(bytes, "text/csv; charset=utf-8", $"alerthub-{kind}.csv");
+    }
 
     private static async Task<Results<Ok<ImportResult>, ProblemHttpResult>> Import(
         HttpRequest request, string? kind, IMediator mediator, CancellationToken ct)

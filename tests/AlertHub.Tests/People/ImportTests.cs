@@ -29,7 +29,7 @@ public sealed class ImportTests
         var errors = await (await admin.PostCsvAsync("people", csv)).ValidationErrorsAsync();
 
         Assert.Equal(["line 3"], errors.Keys);
-        Assert.StartsWith("phone: Ongeldig telefoonnummer: '06-30000002'", Assert.Single(errors["line 3"]));
+        Assert.StartsWith("Telefoon (phone): Ongeldig telefoonnummer: '06-30000002'", Assert.Single(errors["line 3"]));
         Assert.Equal(before, await host.WithDbAsync(db => db.People.CountAsync()));
     }
 
@@ -101,7 +101,7 @@ public sealed class ImportTests
         // A quoted name that spans two lines moves the line numbers of what follows.
         var spanning = await (await admin.PostCsvAsync("regions", "id,name\nnoord,\"Noord\nHolland\"\nZuid,Zuid\n")).ValidationErrorsAsync();
         Assert.Equal(["line 4"], spanning.Keys);
-        Assert.StartsWith("id: ", spanning["line 4"].Single());
+        Assert.StartsWith("Id (id): ", spanning["line 4"].Single());
 
         var duplicates = await (await admin.PostCsvAsync("regions", "id,name\nnoord,Noord\nnoord,Noord 2\nzaanstreek,Z\n")).ValidationErrorsAsync();
         Assert.Equal(["line 3", "line 4"], duplicates.Keys.Order());
@@ -181,8 +181,8 @@ public sealed class ImportTests
         var errors = await (await admin.PostJsonAsync("/api/admin/import", network)).ValidationErrorsAsync();
 
         Assert.Equal(["roster[1]", "roster[2]"], errors.Keys.Order());
-        Assert.StartsWith("until: ", errors["roster[1]"].Single());
-        Assert.StartsWith("personEmail: Onbekende persoon", errors["roster[2]"].Single());
+        Assert.StartsWith("Tot (until): ", errors["roster[1]"].Single());
+        Assert.StartsWith("Persoon (personEmail): Onbekende persoon", errors["roster[2]"].Single());
         Assert.Equal(before, await counts());
         await Assert.ThrowsAsync<AlertHubException>(() => host.LoginAsync("coordinator@gooi.test", Password));
     }
@@ -206,8 +206,8 @@ public sealed class ImportTests
 
         Assert.Equal(["people[0]", "people[1]", "regions[0]", "schools"], errors.Keys.Order());
         Assert.StartsWith("hotline_opens: Onbekend veld", errors["regions[0]"].Single());
-        Assert.StartsWith("role: ", errors["people[0]"].Single());
-        Assert.StartsWith("email: Er is al iemand", errors["people[1]"].Single());
+        Assert.StartsWith("Rol (role): ", errors["people[0]"].Single());
+        Assert.StartsWith("E-mail (email): Er is al iemand", errors["people[1]"].Single());
     }
 
     private static Dictionary<string, object> Network() => new()
