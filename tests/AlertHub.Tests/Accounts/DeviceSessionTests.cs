@@ -188,6 +188,15 @@ public sealed class DeviceSessionTests
         Assert.Equal("zaanstreek", ended.RegionId);
         Assert.Equal(nameof(PersonRole.Admin), ended.ActorRole);
         Assert.Equal(2, audit.Count(e => e.Action == AuditAction.DevicesListed.Name && e.SubjectId == policeId));
+
+        // The access-request export names the device and how it ended, never its secret's hash.
+        using var export = await admin.GetAsync($"/api/admin/people/{policeId}/export");
+        var exported = await export.Content.ReadAsStringAsync();
+        var device = Assert.Single(JsonDocument.Parse(exported).RootElement.GetProperty("devices").EnumerateArray());
+        Assert.Equal(DeviceEndReason.EndedByAdmin, device.GetProperty("endedBecause").GetString());
+        var hash = await host.WithDbAsync(db => db.DeviceSessions.AsNoTracking().Select(d => d.SecretHash).SingleAsync());
+        Assert.DoesNotContain(hash, exported, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("secretHash", exported, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
