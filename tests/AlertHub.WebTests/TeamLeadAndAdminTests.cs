@@ -187,14 +187,24 @@ public sealed class TeamLeadAndAdminTests(BrowserFixture browser) : IAsyncLifeti
         Assert.Equal("AlertHub", manifest.GetProperty("short_name").GetString());
         var worker = await page.EvaluateAsync<string>("() => navigator.serviceWorker.ready.then(r => r.active.scriptURL)");
         Assert.EndsWith("/sw.js", worker);
-        // The token never ends up anywhere but sessionStorage, and never in the page.
+        // R13: no token in web storage or the page; the device cookie is HttpOnly (script cannot read it); what
+        // localStorage keeps for the offline shell is the profile only.
         await page.FillAsync("input[name=password]", TestHost.DemoPassword);
-        await page.ClickAsync("form.login button[type=submit]");
+        var login = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("form.login button[type=submit]"),
+            r => r.Url.EndsWith("/api/auth/device/login", StringComparison.Ordinal));
         await page.WaitForSelectorAsync("#nav a");
-        var stored = await page.EvaluateAsync<string>("() => sessionStorage.getItem('alerthub.session')");
-        var token = JsonDocument.Parse(stored).RootElement.GetProperty("accessToken").GetString()!;
+        var token = JsonDocument.Parse(await login.TextAsync()).RootElement.GetProperty("accessToken").GetString()!;
         Assert.DoesNotContain(token, await page.ContentAsync());
-        Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('alerthub.session')"));
+        var storage = await page.EvaluateAsync<string>(
+            "() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }) + document.cookie");
+        Assert.DoesNotContain(token, storage);
+        Assert.DoesNotContain("AlertHub-Device", storage);
+        var cookie = Assert.Single(await page.Context.CookiesAsync(), c => c.Name == "AlertHub-Device");
+        Assert.True(cookie.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+        Assert.Equal("/api/auth", cookie.Path);
+        var stored = JsonDocument.Parse(await page.EvaluateAsync<string>("() => localStorage.getItem('alerthub.profile')")).RootElement;
+        Assert.Equal(["personId", "name", "role", "regionId", "schoolId", "discipline"], stored.EnumerateObject().Select(p => p.Name));
         Assert.Empty(browser.PageErrors);
     }
 }

@@ -40,4 +40,11 @@ internal sealed class AuthOptions
 
     [Range(typeof(TimeSpan), "00:10:00", "90.00:00:00")]
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long a trusted device (the web app's device sign-in) stays signed in, counted from the sign-in:
+    /// an absolute window, not extended by use, so a stolen device credential is worth at most this long.
+    /// </summary>
+    [Range(1, 365)]
+    public int DeviceSessionDays { get; set; } = 30;
 }

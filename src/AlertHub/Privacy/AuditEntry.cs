@@ -57,6 +57,9 @@ internal sealed record AuditAction(string Name, string SubjectType, bool IsChang
     public static readonly AuditAction PersonExported = new("person.exported", Subjects.Person, false);
     public static readonly AuditAction DirectoryImported = new("import", Subjects.Directory, true);
 
+    public static readonly AuditAction DevicesListed = new("device.listed", Subjects.Person, false);
+    public static readonly AuditAction DeviceEnded = new("device.ended", Subjects.Device, true);
+
     public static readonly AuditAction AuditViewed = new("audit.viewed", Subjects.Audit, false);
     public static readonly AuditAction AuditExported = new("audit.exported", Subjects.Audit, false);
 
@@ -67,6 +70,9 @@ internal sealed record AuditAction(string Name, string SubjectType, bool IsChang
         public const string Person = "person";
         public const string Directory = "directory";
         public const string Audit = "audit";
+
+        /// <summary>A trusted device (<see cref="Accounts.DeviceSession"/>); its region is its owner's.</summary>
+        public const string Device = "device";
     }
 }
 

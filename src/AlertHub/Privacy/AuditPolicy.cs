@@ -1,3 +1,4 @@
+using AlertHub.Accounts;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Evaluations;
@@ -10,7 +11,8 @@ internal sealed record AuditRequest(AuditAction Action, Guid? SubjectId, Guid? A
 
 /// <summary>
 /// The one table of what is audited, kept in one place so a privacy officer can read it: every message
-/// that shows or changes an alert, an evaluation or a person. Not audited: pushes and SMS (deliveries,
+/// that shows or changes an alert, an evaluation or a person, and an admin's look at or end of someone's
+/// trusted devices (a person ending their own device is audited too; signing in and out is not). Not audited: pushes and SMS (deliveries,
 /// recorded as recipients and SMS rows), receipts, the hub's catch-up and the dashboard (no personal data).
 /// </summary>
 internal static class AuditPolicy
@@ -36,6 +38,9 @@ internal static class AuditPolicy
         UpdatePerson m => new(AuditAction.PersonChanged, m.Id, null),
         ImportDirectory => new(AuditAction.DirectoryImported, null, null),
         ExportPerson m => new(AuditAction.PersonExported, m.PersonId, null),
+
+        ListDeviceSessions { ByAdmin: true } m => new(AuditAction.DevicesListed, m.PersonId, m.CallerId),
+        EndDeviceSession m => new(AuditAction.DeviceEnded, m.DeviceSessionId, m.CallerId),
 
         ReadAudit => new(AuditAction.AuditViewed, null, null),
         ExportAudit => new(AuditAction.AuditExported, null, null),

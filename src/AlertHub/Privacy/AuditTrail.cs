@@ -1,3 +1,4 @@
+using AlertHub.Accounts;
 using AlertHub.Alerts;
 using AlertHub.Evaluations;
 using AlertHub.Infrastructure.Data;
@@ -129,6 +130,8 @@ internal static class AuditSubjects
             AuditAction.Subjects.Alert => Find(tracker, subjectId, (Alert a) => a.Id, a => a.RegionId),
             AuditAction.Subjects.Evaluation => Find(tracker, subjectId, (Evaluation e) => e.Id, e => e.RegionId),
             AuditAction.Subjects.Person => Find(tracker, subjectId, (Person p) => p.Id, p => p.RegionId),
+            AuditAction.Subjects.Device => Find(tracker, subjectId, (DeviceSession d) => d.Id,
+                d => tracker.Entries<Person>().Select(e => e.Entity).FirstOrDefault(p => p.Id == d.PersonId)?.RegionId),
             _ => (subjectId, null),
         };
 

@@ -28,7 +28,12 @@ internal sealed record PersonExport(
     IReadOnlyList<EvaluationInputRecord> EvaluationInputs,
     IReadOnlyList<EvaluationRoleRecord> Evaluations,
     IReadOnlyList<AuditEntryDto> AuditEntriesAbout,
-    IReadOnlyList<AuditEntryDto> AuditEntriesBy);
+    IReadOnlyList<AuditEntryDto> AuditEntriesBy,
+    IReadOnlyList<DeviceRecord> Devices);
+
+/// <summary>A trusted device of the person (R13), ended ones included; never its secret's hash.</summary>
+internal sealed record DeviceRecord(
+    Guid Id, string Name, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, DateTimeOffset ExpiresAt, DateTimeOffset? EndedAt, string? EndedBecause);
 
 internal sealed record PersonRecord(
     Guid Id, string Name, string? Email, PersonRole Role, Discipline? Discipline, string? Phone, string? OrganisationId,
@@ -111,6 +116,8 @@ internal sealed class ExportPersonHandler(AlertHubDbContext db, TimeProvider tim
                 .Select(e => new EvaluationRoleRecord(e.Id, e.AlertId, e.TeamLeadId == id, e.ClosedById == id, e.ClosedAt)).ToListAsync(ct),
             (await audit.Where(e => e.SubjectType == AuditAction.Subjects.Person && e.SubjectId == id).OrderBy(e => e.At).ToListAsync(ct))
                 .Select(AuditEntryDto.From).ToList(),
-            (await audit.Where(e => e.ActorId == id).OrderBy(e => e.At).ToListAsync(ct)).Select(AuditEntryDto.From).ToList());
+            (await audit.Where(e => e.ActorId == id).OrderBy(e => e.At).ToListAsync(ct)).Select(AuditEntryDto.From).ToList(),
+            (await db.DeviceSessions.AsNoTracking().Where(d => d.PersonId == id).OrderBy(d => d.CreatedAt).ToListAsync(ct))
+                .Select(d => new DeviceRecord(d.Id, d.Name, d.CreatedAt, d.LastSeenAt, d.ExpiresAt, d.RevokedAt, d.RevokedReason)).ToList());
     }
 }

@@ -45,6 +45,7 @@ internal class AlertHubDbContext(DbContextOptions options, IEnumerable<ISaveChan
     public DbSet<ActionItem> ActionItems => Set<ActionItem>();
     public DbSet<EvaluationInput> EvaluationInputs => Set<EvaluationInput>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<DeviceSession> DeviceSessions => Set<DeviceSession>();
 
     /// <summary>Audit entries of the change being handled, written by <see cref="AuditInterceptor"/> with it.</summary>
     internal AuditTrail AuditTrail { get; } = new();

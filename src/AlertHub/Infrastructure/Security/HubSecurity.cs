@@ -124,7 +124,7 @@ internal sealed class HubRefusals(AlertHubMetrics metrics, TimeProvider time, IL
 /// <summary>The live connections of this node with the role and region their person had when they connected.</summary>
 internal sealed class ConnectionRegistry : IHubFilter
 {
-    private readonly ConcurrentDictionary<string, (HubCallerContext Context, Guid PersonId, PersonRole Role, string? RegionId)> _connections = new();
+    private readonly ConcurrentDictionary<string, Connection> _connections = new();
 
     public int Count => _connections.Count;
 
@@ -139,7 +139,14 @@ internal sealed class ConnectionRegistry : IHubFilter
             context.Context.Abort(); // a deactivated person's token is still valid for a while; the hub says no
             return;
         }
-        _connections[context.Context.ConnectionId] = (context.Context, personId, person.Role, person.RegionId);
+        var device = context.Context.User!.DeviceSessionId();
+        if (device is { } deviceId && await db.DeviceSessions.AnyAsync(d => d.Id == deviceId && d.RevokedAt != null))
+        {
+            context.Context.Abort(); // so is the token of a device whose session was ended
+            return;
+        }
+        _connections[context.Context.ConnectionId] =
+            new(context.Context, personId, person.Role, person.RegionId, device);
         await next(context);
     }
 
@@ -149,12 +156,16 @@ internal sealed class ConnectionRegistry : IHubFilter
         return next(context, exception);
     }
 
-    public IReadOnlyList<(HubCallerContext Context, Guid PersonId, PersonRole Role, string? RegionId)> Snapshot() => [.. _connections.Values];
+    public IReadOnlyList<Connection> Snapshot() => [.. _connections.Values];
+
+    /// <param name="DeviceSessionId">The trusted device the token belongs to (web app), or null (other clients).</param>
+    public sealed record Connection(HubCallerContext Context, Guid PersonId, PersonRole Role, string? RegionId, Guid? DeviceSessionId);
 }
 
 /// <summary>
 /// Revocation reaches live connections within seconds: a person deactivated, given another role or
-/// moved to another region is disconnected (and refused on reconnect while inactive).
+/// moved to another region is disconnected (and refused on reconnect while inactive), and so is a trusted
+/// device whose session was ended (its access token is still valid, but it gets no more alerts on it).
 /// </summary>
 internal sealed class ConnectionRechecker(
     ConnectionRegistry registry, IServiceScopeFactory scopes, IOptions<SecurityOptions> options, ILogger<ConnectionRechecker> logger)
@@ -188,10 +199,16 @@ internal sealed class ConnectionRechecker(
         var db = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
         var current = await db.People.AsNoTracking().Where(p => ids.Contains(p.Id))
             .Select(p => new { p.Id, p.Active, p.Role, p.RegionId }).ToDictionaryAsync(p => p.Id, ct);
+        var devices = connections.Where(c => c.DeviceSessionId is not null).Select(c => c.DeviceSessionId!.Value).Distinct().ToList();
+        var endedDevices = devices.Count == 0
+            ? []
+            : (await db.DeviceSessions.AsNoTracking().Where(d => devices.Contains(d.Id) && d.RevokedAt != null)
+                .Select(d => d.Id).ToListAsync(ct)).ToHashSet();
         foreach (var connection in connections)
         {
             if (!current.TryGetValue(connection.PersonId, out var person) || !person.Active
-                || person.Role != connection.Role || person.RegionId != connection.RegionId)
+                || person.Role != connection.Role || person.RegionId != connection.RegionId
+                || (connection.DeviceSessionId is { } device && endedDevices.Contains(device)))
             {
                 logger.LogInformation("Closing hub connection of person {PersonId}: access changed", connection.PersonId);
                 connection.Context.Abort();

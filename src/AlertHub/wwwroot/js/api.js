@@ -1,6 +1,12 @@
-// HTTP access to AlertHub. Tokens live in sessionStorage only (gone when the tab closes)
-// and are never logged or shown.
-const KEY = 'alerthub.session';
+// HTTP access to AlertHub. R13, staying signed in on a trusted device: the long-lived credential is the
+// device cookie (HttpOnly, so this script — or an injected one — never sees it; sent only to /api/auth).
+// The access token lives in this module's memory only: renewed from the cookie on start, shortly before it
+// expires, on a 401 and when the live connection drops. What the shell needs to draw the last screen
+// without a network (name, role, person id; never a token) is kept in localStorage.
+const PROFILE = 'alerthub.profile';
+const SIGN_OUT_PENDING = 'alerthub.signOutPending';
+// The cookie endpoints answer only requests carrying this header (a page on another site cannot send it).
+const DEVICE = { 'X-AlertHub-Device': '1' };
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -10,64 +16,114 @@ export class ApiError extends Error {
   }
 }
 
-function load() {
+/** The hub cannot be reached (no network, or a proxy/server error): the session itself may be fine. */
+export class OfflineError extends Error {
+  constructor() {
+    super('offline');
+  }
+}
+
+let token = null;
+let refreshing = null;
+let timer = null;
+let lastRenew = 0;
+
+/** The last signed-in person of this device (for the offline shell), or null. */
+export function profile() {
   try {
-    return JSON.parse(sessionStorage.getItem(KEY)) || null;
+    return JSON.parse(localStorage.getItem(PROFILE)) || null;
   } catch {
     return null;
   }
 }
 
-let session = load();
-let refreshing = null;
+export function saveProfile(me) {
+  const { personId, name, role, regionId, schoolId, discipline } = me;
+  localStorage.setItem(PROFILE, JSON.stringify({ personId, name, role, regionId, schoolId, discipline }));
+}
 
-function store(tokens) {
-  session = {
-    accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
-    // Refresh a minute early so a request never leaves with a token about to expire.
-    expiresAt: Date.now() + (tokens.expiresIn - 60) * 1000,
-  };
-  sessionStorage.setItem(KEY, JSON.stringify(session));
+function keep(tokens) {
+  const lifetime = tokens.expiresIn * 1000;
+  const now = Date.now();
+  // Renewed before it runs out: a minute early, or a quarter early for short lifetimes.
+  token = { accessToken: tokens.accessToken, renewAt: now + lifetime - Math.min(60_000, lifetime / 4), expiresAt: now + lifetime };
+  clearTimeout(timer);
+  timer = setTimeout(() => refresh().catch(() => {}), token.renewAt - now);
+}
+
+function forget() {
+  token = null;
+  clearTimeout(timer);
+  localStorage.removeItem(PROFILE);
 }
 
 export function signedIn() {
-  return session !== null;
+  return token !== null;
 }
 
-export function signOut() {
-  session = null;
-  sessionStorage.removeItem(KEY);
+/** Ends the device session on the server (or does so on the next start when offline) and clears local data. */
+export async function signOut() {
+  forget();
+  localStorage.setItem(SIGN_OUT_PENDING, '1');
+  await finishSignOut();
+}
+
+/** A sign-out made offline: the cookie still works until the server has ended the session. */
+export async function finishSignOut() {
+  if (!localStorage.getItem(SIGN_OUT_PENDING)) {
+    return true;
+  }
+  try {
+    const response = await fetch('/api/auth/device/logout', { method: 'POST', headers: DEVICE });
+    if (response.ok) {
+      localStorage.removeItem(SIGN_OUT_PENDING);
+      return true;
+    }
+  } catch {
+    // still offline: tried again on the next start
+  }
+  return false;
 }
 
 export async function login(email, password) {
-  const response = await fetch('/api/auth/login', {
+  const response = await fetch('/api/auth/device/login', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { ...DEVICE, 'Content-Type': 'application/json' },
     body: JSON.stringify({ email, password }),
   });
   if (!response.ok) {
     throw new ApiError(response.status, await problemOf(response));
   }
-  store(await response.json());
+  localStorage.removeItem(SIGN_OUT_PENDING);
+  keep(await response.json());
 }
 
-async function refresh() {
-  if (!session) {
-    throw new ApiError(401);
-  }
+/**
+ * A new access token from the device cookie. 401: the session is over (ended, expired, or this device never
+ * signed in) — if there was one, 'alerthub:session-expired' tells the app. Network or server trouble:
+ * OfflineError, and another try shortly.
+ */
+export function refresh() {
   refreshing ??= (async () => {
     try {
-      const response = await fetch('/api/auth/refresh', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ refreshToken: session.refreshToken }),
-      });
-      if (!response.ok) {
-        signOut();
-        throw new ApiError(response.status, await problemOf(response));
+      let response;
+      try {
+        response = await fetch('/api/auth/device/refresh', { method: 'POST', headers: DEVICE });
+      } catch {
+        throw unreachable();
       }
-      store(await response.json());
+      if (response.status === 401) {
+        const hadSession = token !== null || profile() !== null;
+        forget();
+        if (hadSession) {
+          window.dispatchEvent(new Event('alerthub:session-expired'));
+        }
+        throw new ApiError(401, await problemOf(response));
+      }
+      if (!response.ok) {
+        throw unreachable();
+      }
+      keep(await response.json());
     } finally {
       refreshing = null;
     }
@@ -75,15 +131,39 @@ async function refresh() {
   return refreshing;
 }
 
-/** A valid access token, refreshed when it is (almost) expired; used by the SignalR connection too. */
+function unreachable() {
+  clearTimeout(timer);
+  if (profile() !== null) {
+    timer = setTimeout(() => refresh().catch(() => {}), 15_000);
+  }
+  return new OfflineError();
+}
+
+/**
+ * The live connection dropped while the network is there: maybe because this device was ended, so the
+ * cookie is asked (at most every 10 s). Its answer is all that counts; errors are the caller's no-op.
+ */
+export function renew() {
+  if (Date.now() - lastRenew < 10_000 || profile() === null) {
+    return;
+  }
+  lastRenew = Date.now();
+  refresh().catch(() => {});
+}
+
+/** A valid access token, renewed when it is (almost) expired; used by the SignalR connection too. */
 export async function accessToken() {
-  if (session && Date.now() >= session.expiresAt) {
-    await refresh();
+  if (!token || Date.now() >= token.renewAt) {
+    try {
+      await refresh();
+    } catch (e) {
+      // Offline with a token that still holds: use it for as long as it does.
+      if (!(e instanceof OfflineError && token && Date.now() < token.expiresAt)) {
+        throw e;
+      }
+    }
   }
-  if (!session) {
-    throw new ApiError(401);
-  }
-  return session.accessToken;
+  return token.accessToken;
 }
 
 async function problemOf(response) {
@@ -113,15 +193,11 @@ export async function api(method, path, { body, headers = {}, raw = false } = {}
     return fetch(path, init);
   };
   let response = await send();
-  if (response.status === 401 && session) {
+  if (response.status === 401) {
     await refresh();
     response = await send();
   }
   if (!response.ok) {
-    if (response.status === 401) {
-      signOut();
-      window.dispatchEvent(new Event('alerthub:signed-out'));
-    }
     throw new ApiError(response.status, await problemOf(response));
   }
   if (raw) {

@@ -1,5 +1,8 @@
-// The shell: sign-in, who am I, navigation per role, and one screen module per route.
-import { api, signedIn, signOut } from './api.js';
+// The shell: sign-in, who am I, navigation per role, and one screen module per route. R13: on start the
+// device cookie is asked for a token first, so a trusted device opens signed in; without a network the
+// last profile draws the shell with the offline banner; a session that ended shows the sign-in form with
+// "Sessie verlopen — log opnieuw in", never the offline banner.
+import { api, ApiError, finishSignOut, profile, refresh, saveProfile, signOut } from './api.js';
 import { loadTexts, t } from './i18n.js';
 import { h, mount } from './ui.js';
 import { resetAlertStore } from './store.js';
@@ -9,6 +12,7 @@ import { partnerScreen } from './screens/partner.js';
 import { evaluationsScreen, evaluationScreen, actionItemsScreen } from './screens/evaluations.js';
 import { adminScreen, importScreen } from './screens/admin.js';
 import { dashboardScreen } from './screens/dashboard.js';
+import { devicesScreen } from './screens/devices.js';
 
 const NAV = {
   coordinator: [['#/melden', 'nav.alert'], ['#/evaluaties', 'nav.evaluations'], ['#/dashboard', 'nav.dashboard']],
@@ -27,7 +31,11 @@ const ROUTES = {
   beheer: adminScreen,
   import: importScreen,
   dashboard: dashboardScreen,
+  apparaten: devicesScreen,
 };
+
+// Screens every role has, reached from the header rather than the navigation.
+const EVERYONE = ['apparaten'];
 
 const root = document.getElementById('app');
 const nav = document.getElementById('nav');
@@ -35,6 +43,9 @@ const who = document.getElementById('who');
 const connection = document.getElementById('connection');
 let me = null;
 let dispose = null;
+// Started without reaching the hub: drawn from the stored profile, started properly once online.
+let offline = false;
+let sessionExpired = false;
 
 function setConnection(state) {
   document.body.dataset.connection = state;
@@ -55,18 +66,17 @@ async function route() {
   dispose?.();
   dispose = null;
   connection.hidden = true;
-  if (!signedIn()) {
-    me = null;
+  if (!me) {
     nav.replaceChildren();
     who.replaceChildren();
-    loginScreen(root, { onSignedIn: start });
+    loginScreen(root, { onSignedIn: start, notice: sessionExpired ? t('login.sessionExpired') : null });
     return;
   }
   const [name, ...params] = location.hash.replace(/^#\/?/, '').split('/');
   const links = NAV[me.role] || [];
   const screen = ROUTES[name];
-  if (!screen || !links.some(([href]) => href.slice(2) === name || (name === 'melding' && href === '#/melden')
-    || (name === 'evaluatie' && href === '#/evaluaties'))) {
+  if (!screen || !(EVERYONE.includes(name) || links.some(([href]) => href.slice(2) === name
+    || (name === 'melding' && href === '#/melden') || (name === 'evaluatie' && href === '#/evaluaties')))) {
     go(links[0]?.[0] || '#/');
     return;
   }
@@ -74,28 +84,92 @@ async function route() {
     a.classList.toggle('active', a.getAttribute('href').slice(2) === name);
   }
   mount(root, h('p.muted', {}, t('app.loading')));
-  dispose = screen(root, { me, params, go, setConnection }) || null;
+  dispose = screen(root, { me, params, go, setConnection, signOut: endHere }) || null;
+  if (offline) {
+    setConnection('offline');
+  }
 }
 
-async function start() {
-  try {
-    me = await api('GET', '/api/me');
-  } catch {
-    signOut();
-    route();
-    return;
-  }
+function shell() {
   mount(nav, (NAV[me.role] || []).map(([href, key]) => h('a', { href }, t(key))));
   mount(who,
     h('span', {}, `${me.name} · ${t(`role.${me.role}`)}`),
-    h('button.link', { type: 'button', onclick: () => { signOut(); resetAlertStore(); go('#/'); } }, t('app.signOut')));
+    h('a', { href: '#/apparaten', dataset: { testid: 'my-devices' } }, t('nav.devices')),
+    h('button.link', { type: 'button', onclick: endHere }, t('app.signOut')));
+}
+
+/** Signs this device out: the server ends its session, the local profile and alerts are gone. */
+async function endHere() {
+  me = null;
+  sessionExpired = false;
+  resetAlertStore();
+  await signOut();
+  // Not go(): with nobody signed in a hash change routes nowhere.
+  history.replaceState(null, '', '#/');
   route();
 }
 
+/** Signed in (or just refreshed): who am I. Offline, the stored profile stands in. */
+async function start() {
+  sessionExpired = false;
+  try {
+    me = await api('GET', '/api/me');
+    saveProfile(me);
+    offline = false;
+  } catch (e) {
+    if (e instanceof ApiError) {
+      me = null;
+      route();
+      return;
+    }
+    me = profile();
+    offline = me !== null;
+    if (!me) {
+      route();
+      return;
+    }
+  }
+  shell();
+  route();
+}
+
+/** App start: a pending sign-out first, then the cookie; the sign-in form only when it says 401. */
+async function boot() {
+  if (!await finishSignOut()) {
+    route();
+    return;
+  }
+  try {
+    await refresh();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      me = null;
+      route();
+      return;
+    }
+    me = profile();
+    offline = me !== null;
+    if (me) {
+      shell();
+    }
+    route();
+    return;
+  }
+  await start();
+}
+
 window.addEventListener('hashchange', () => me && route());
-window.addEventListener('alerthub:signed-out', () => {
+window.addEventListener('alerthub:session-expired', () => {
+  me = null;
+  offline = false;
+  sessionExpired = true;
   resetAlertStore();
   route();
+});
+window.addEventListener('online', () => {
+  if (offline && me) {
+    refresh().then(start, () => {});
+  }
 });
 
 await loadTexts('nl');
@@ -106,8 +180,4 @@ for (const el of document.querySelectorAll('[data-i18n]')) {
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('/sw.js').catch(() => {});
 }
-if (signedIn()) {
-  start();
-} else {
-  route();
-}
+boot();

@@ -4,7 +4,7 @@
 // whatever was raised, answered, updated, resolved or cancelled meanwhile reaches the screen.
 // Every alert goes into the shared store, which keeps only newer versions; screens listen to the
 // store and get the connection state through onState.
-import { accessToken, api } from './api.js';
+import { accessToken, api, renew } from './api.js';
 
 const signalR = window.signalR;
 
@@ -22,10 +22,16 @@ export class LiveAlerts {
       .build();
     this.connection.on('AlertRaised', (alert) => this.store.put(alert, 'raised'));
     this.connection.on('AlertUpdated', (alert) => this.store.put(alert, 'updated'));
-    this.connection.onreconnecting(() => this.state('offline'));
+    this.connection.onreconnecting(() => {
+      this.state('offline');
+      this.askCookie();
+    });
     this.connection.onreconnected(() => this.connected());
     // Automatic reconnect gives up only when told to stop; anything else is retried here.
-    this.connection.onclose(() => this.scheduleStart());
+    this.connection.onclose(() => {
+      this.askCookie();
+      this.scheduleStart();
+    });
     this.goOffline = () => {
       this.state('offline');
       this.connection.stop();
@@ -60,12 +66,23 @@ export class LiveAlerts {
       await this.connection.start();
     } catch {
       this.state('offline');
+      this.askCookie();
       // The screen still shows what there is: the same feed over HTTP, if that gets through.
       this.sync((cursor) => api('GET', cursor === null ? '/api/changes' : `/api/changes?cursor=${encodeURIComponent(cursor)}`));
       this.scheduleStart();
       return;
     }
     await this.connected();
+  }
+
+  /**
+   * A drop with the network up may mean this device was ended (the hub closes its connections): the cookie
+   * says so, and the app then shows "Sessie verlopen" instead of reconnecting forever.
+   */
+  askCookie() {
+    if (!this.stopped && navigator.onLine) {
+      renew();
+    }
   }
 
   scheduleStart(delay = 2000) {

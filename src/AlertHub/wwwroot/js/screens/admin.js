@@ -2,6 +2,7 @@
 import { api, ApiError } from '../api.js';
 import { t, formatDateTime } from '../i18n.js';
 import { h, mount, message } from '../ui.js';
+import { deviceList } from './devices.js';
 
 const ROLES = ['coordinator', 'partner', 'team_lead', 'admin'];
 const DISCIPLINES = ['police', 'youth_work', 'enforcement', 'youth_ambassador', 'compulsory_education',
@@ -155,7 +156,14 @@ export function adminScreen(root, { params }) {
         mount(status, problemView(e));
       }
     });
-    mount(editor, form);
+    // A person's trusted devices, each can be signed out (R13): a lost phone stops being signed in at once.
+    const devices = pageName === 'people' && !isNew
+      ? h('section.panel', { dataset: { testid: 'person-devices' } }, h('h3', {}, t('admin.devices')), deviceList({
+        load: () => api('GET', `/api/admin/people/${row.id}/devices`),
+        end: (id) => api('DELETE', `/api/admin/devices/${id}`),
+      }))
+      : null;
+    mount(editor, form, devices);
     form.scrollIntoView?.({ behavior: 'smooth' });
   }
 
