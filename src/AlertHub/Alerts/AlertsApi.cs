@@ -17,6 +17,7 @@ internal static class AlertsApi
             .RequireRateLimiting(Infrastructure.Security.SecuritySetup.RaisePolicy);
         alerts.MapGet("/", List);
         alerts.MapGet("/{id:guid}", Get).WithName("GetAlert");
+        alerts.MapGet("/code/{code}", GetByCode);
         alerts.MapPost("/{id:guid}/acknowledgements", Acknowledge);
         alerts.MapPost("/{id:guid}/updates", PostUpdate);
         alerts.MapPost("/{id:guid}/kind", ChangeKind)
@@ -64,6 +65,9 @@ internal static class AlertsApi
 
     private static async Task<Ok<AlertDto>> Get(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new GetAlert(user.PersonId(), id), ct));
+
+    private static async Task<Ok<AlertDto>> GetByCode(string code, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new GetAlertByCode(user.PersonId(), code), ct));
 
     private static async Task<Ok<AlertDto>> Acknowledge(
         Guid id, AcknowledgeRequest request, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>

@@ -1,6 +1,7 @@
 using AlertHub.Client;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Errors;
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -16,6 +17,21 @@ internal sealed class GetAlertHandler(AlertHubDbContext db) : IQueryHandler<GetA
         var caller = await db.CallerAsync(query.CallerId, ct);
         var alert = await db.AlertInRegionAsync(query.AlertId, caller, ct);
         return alert.ToDto();
+    }
+}
+
+/// <summary>The SMS link <c>/m/{code}</c> after sign-in: the alert it names, if the reader may see it (else 404, as for an unknown code).</summary>
+internal sealed record GetAlertByCode(Guid CallerId, string Code) : IQuery<AlertDto>;
+
+internal sealed class GetAlertByCodeHandler(AlertHubDbContext db) : IQueryHandler<GetAlertByCode, AlertDto>
+{
+    public async ValueTask<AlertDto> Handle(GetAlertByCode query, CancellationToken ct)
+    {
+        var caller = await db.CallerAsync(query.CallerId, ct);
+        var code = query.Code.Trim().ToUpperInvariant();
+        var id = await db.Alerts.VisibleTo(caller).Where(a => a.ShortCode == code).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct)
+            ?? throw new NotFoundException("Deze link hoort niet bij een melding die u kunt zien.");
+        return (await db.Alerts.WithDetails().FirstAsync(a => a.Id == id, ct)).ToDto();
     }
 }
 
