@@ -13,7 +13,6 @@ namespace AlertHub.Tests.Delivery;
 /// CONTRACT v2 Web Push against <see cref="FakePushService"/>: a push service on loopback that verifies VAPID and
 /// decrypts every push with the keys its "browsers" made, so what passes here is standard Web Push.
 /// </summary>
-[Trait("Category", "Clock")]
 public sealed class WebPushTests
 {
     private const string PolicePhone = "+31600000001";
@@ -124,7 +123,9 @@ public sealed class WebPushTests
     {
         await using var push = await FakePushService.StartAsync();
         var time = TestClock.Fake();
-        await using var host = await TestHost.StartAsync(time: time, settings: push.HubSettings());
+        var settings = push.HubSettings();
+        settings["Alerts:SmsFallbackAfter"] = "00:10:00"; // an SMS state would take over from pushed
+        await using var host = await TestHost.StartAsync(time: time, settings: settings);
         var police = await host.ApiAsync(TestHost.Police);
         var busy = push.NewSubscription();
         var failing = push.NewSubscription();
