@@ -307,6 +307,44 @@ public sealed class WebPushTests
         Assert.False(pushed[0].Payload.TryGetProperty("repeat", out _));
     }
 
+    [Theory]
+    [InlineData("Push:Subject", "ops@example.nl", "Push:Subject 'ops@example.nl' must be a mailto: address or an https: URL")]
+    [InlineData("Push:Subject", "http://example.nl/contact", "Push:Subject 'http://example.nl/contact' must be")]
+    [InlineData("Push:AllowedHosts", "https://fcm.googleapis.com/", "Push:AllowedHosts entry 'https://fcm.googleapis.com/' is not a host name")]
+    [InlineData("Push:AllowedHosts", "*", "Push:AllowedHosts entry '*' is not a host name")]
+    [InlineData("Push:AllowedHosts", ",", "Push:AllowedHosts is empty")]
+    [InlineData("Push:PublicKey", "BAAA", "Push:PublicKey and Push:PrivateKey go together")]
+    [InlineData("Push:MaxRepeats", "-1", "Push:MaxRepeats -1 must be between 0 and 20")]
+    public async Task BadPushSettings_RefuseToStart_NamingTheSetting(string key, string value, string expected)
+    {
+        var refused = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            TestHost.StartAsync(settings: new Dictionary<string, string?> { [key] = value }));
+        Assert.Contains(expected, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfiguredKeys_AreChecked_AndUsed()
+    {
+        var (publicKey, privateKey) = VapidKeyPair.Generate();
+        var (otherPublic, _) = VapidKeyPair.Generate();
+        var mismatch = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => TestHost.StartAsync(
+            settings: new Dictionary<string, string?> { ["Push:PublicKey"] = otherPublic, ["Push:PrivateKey"] = privateKey }));
+        Assert.Contains("Push:PublicKey does not belong to Push:PrivateKey", mismatch.Message, StringComparison.Ordinal);
+
+        await using var push = await FakePushService.StartAsync();
+        var settings = push.HubSettings();
+        settings["Push:PublicKey"] = publicKey;
+        settings["Push:PrivateKey"] = privateKey;
+        await using var host = await TestHost.StartAsync(time: TestClock.Fake(), settings: settings);
+        var police = await host.ApiAsync(TestHost.Police);
+        Assert.Equal(publicKey, (await police.GetFromJsonAsync<JsonElement>("/api/push/public-key")).GetProperty("publicKey").GetString());
+        await SubscribeAsync(police, push.NewSubscription(), HttpStatusCode.Created);
+        await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync();
+        await push.WaitForPushesAsync(1);
+        Assert.Equal(publicKey, push.LastVapidKey);
+        Assert.Equal(0, await host.WithDbAsync(db => db.VapidKeys.CountAsync()));
+    }
+
     private static async Task<Guid> SubscribeAsync(HttpClient api, BrowserSubscription browser, HttpStatusCode expected)
     {
         using var response = await api.PostAsJsonAsync("/api/push/subscriptions", browser.ToJson());

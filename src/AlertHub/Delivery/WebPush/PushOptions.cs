@@ -216,7 +216,7 @@ internal static class VapidKeyPair
         }
         catch (CryptographicException)
         {
-            return "Push:PublicKey / Push:PrivateKey are not a valid P-256 key pair.";
+            return "Push:PublicKey does not belong to Push:PrivateKey (they are not one valid P-256 key pair).";
         }
         return null;
     }
