@@ -143,12 +143,3 @@ internal static class DeviceNames
     }
 }
 
-/// <summary>The log line of every ended device (ids only); other features add their own reactions (Web Push).</summary>
-internal sealed class LogDeviceSessionEnded(ILogger<LogDeviceSessionEnded> logger) : INotificationHandler<DeviceSessionEnded>
-{
-    public ValueTask Handle(DeviceSessionEnded notification, CancellationToken ct)
-    {
-        logger.LogInformation("Device session {DeviceSessionId} of person {PersonId} ended", notification.DeviceSessionId, notification.PersonId);
-        return ValueTask.CompletedTask;
-    }
-}

@@ -25,6 +25,8 @@ internal sealed record PersonExport(
     IReadOnlyList<AcknowledgementRecord> Acknowledgements,
     IReadOnlyList<UpdateRecord> UpdatesWritten,
     IReadOnlyList<SmsRecord> SmsMessages,
+    IReadOnlyList<PushSubscriptionRecord> PushSubscriptions,
+    IReadOnlyList<WebPushRecord> WebPushes,
     IReadOnlyList<EvaluationInputRecord> EvaluationInputs,
     IReadOnlyList<EvaluationRoleRecord> Evaluations,
     IReadOnlyList<AuditEntryDto> AuditEntriesAbout,
@@ -62,6 +64,11 @@ internal sealed record UpdateRecord(Guid AlertId, DateTimeOffset At, string ByNa
 internal sealed record SmsRecord(
     Guid Id, Guid? AlertId, string Purpose, string To, string Body, string Status, string? ErrorCode,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>A browser's push subscription, without the browser's keys (secrets of that browser).</summary>
+internal sealed record PushSubscriptionRecord(Guid Id, string Endpoint, Guid? DeviceSessionId, DateTimeOffset CreatedAt, DateTimeOffset? LastSuccessAt, int Failures);
+
+internal sealed record WebPushRecord(Guid AlertId, Guid SubscriptionId, int Repeat, string Status, string? Error, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 internal sealed record EvaluationInputRecord(Guid EvaluationId, string Field, string Text, string ByName, DateTimeOffset At);
 
@@ -110,6 +117,10 @@ internal sealed class ExportPersonHandler(AlertHubDbContext db, TimeProvider tim
             (await db.SmsMessages.AsNoTracking().Where(m => m.PersonId == id).OrderBy(m => m.CreatedAt).ToListAsync(ct))
                 .Select(m => new SmsRecord(m.Id, m.AlertId, m.Purpose, m.To, m.Body, m.Status.ToString(), m.ErrorCode, m.CreatedAt, m.UpdatedAt))
                 .ToList(),
+            (await db.PushSubscriptions.AsNoTracking().Where(s => s.PersonId == id).ToListAsync(ct)).OrderBy(s => s.CreatedAt)
+                .Select(s => new PushSubscriptionRecord(s.Id, s.Endpoint, s.DeviceSessionId, s.CreatedAt, s.LastSuccessAt, s.Failures)).ToList(),
+            (await db.WebPushMessages.AsNoTracking().Where(m => m.PersonId == id).ToListAsync(ct)).OrderBy(m => m.CreatedAt)
+                .Select(m => new WebPushRecord(m.AlertId, m.SubscriptionId, m.Repeat, m.Status.ToString(), m.Error, m.CreatedAt, m.UpdatedAt)).ToList(),
             await db.EvaluationInputs.AsNoTracking().Where(i => i.ById == id).OrderBy(i => i.At)
                 .Select(i => new EvaluationInputRecord(i.EvaluationId, i.Field, i.Text, i.ByName, i.At)).ToListAsync(ct),
             await db.Evaluations.AsNoTracking().Where(e => e.TeamLeadId == id || e.ClosedById == id).OrderBy(e => e.DueAt)

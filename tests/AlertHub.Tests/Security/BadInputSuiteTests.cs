@@ -28,6 +28,7 @@ public sealed partial class BadInputSuiteTests : IAsyncLifetime
         _callers["/api/evaluations"] = await _host.LoginAsync(TestHost.TeamLead);
         _callers["/api/alerts"] = await _host.LoginAsync(TestHost.Coordinator);
         _callers["/api/auth"] = new AlertHubClient(_host.CreateHttp());
+        _callers["/api/push"] = await _host.LoginAsync(TestHost.Police);
         _alert = await _callers["/api/alerts"].RaiseAsync();
         await (await _host.LoginAsync(TestHost.Police)).AcknowledgeAsync(_alert.Id, AckResponse.Seen);
     }
@@ -118,7 +119,7 @@ public sealed partial class BadInputSuiteTests : IAsyncLifetime
             await db.People.CountAsync(), await db.Regions.CountAsync(), await db.Schools.CountAsync(), await db.Organisations.CountAsync(),
             await db.RosterEntries.CountAsync(), await db.EvaluationInputs.CountAsync(), await db.ActionItems.CountAsync(),
             await db.Users.CountAsync(), await db.Evaluations.CountAsync(e => e.Status != EvaluationStatus.Open),
-            await db.Alerts.CountAsync(a => a.Status != AlertStatus.Open));
+            await db.Alerts.CountAsync(a => a.Status != AlertStatus.Open), await db.PushSubscriptions.CountAsync());
     }
 
     [GeneratedRegex(@"\{[^}]+\}")]

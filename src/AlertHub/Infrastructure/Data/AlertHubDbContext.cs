@@ -7,6 +7,7 @@ using AlertHub.Infrastructure.Scheduling;
 using AlertHub.People;
 using AlertHub.Privacy;
 using AlertHub.Delivery.Push;
+using AlertHub.Delivery.WebPush;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -46,6 +47,9 @@ internal class AlertHubDbContext(DbContextOptions options, IEnumerable<ISaveChan
     public DbSet<EvaluationInput> EvaluationInputs => Set<EvaluationInput>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<DeviceSession> DeviceSessions => Set<DeviceSession>();
+    public DbSet<PushSubscription> PushSubscriptions => Set<PushSubscription>();
+    public DbSet<WebPushMessage> WebPushMessages => Set<WebPushMessage>();
+    public DbSet<VapidKey> VapidKeys => Set<VapidKey>();
 
     /// <summary>Audit entries of the change being handled, written by <see cref="AuditInterceptor"/> with it.</summary>
     internal AuditTrail AuditTrail { get; } = new();

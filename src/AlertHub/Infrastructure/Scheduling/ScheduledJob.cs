@@ -27,6 +27,8 @@ internal static class JobKinds
     public const string PrivacyPurge = "privacy-purge";
     public const string TwilioRedaction = "twilio-redact";
     public const string SmsSend = "sms-send";
+    public const string WebPushSend = "webpush-send";
+    public const string WebPushRepeat = "webpush-repeat";
 }
 
 /// <summary>Does the work of one kind of job. Throwing means "try again later"; returning means done.</summary>
