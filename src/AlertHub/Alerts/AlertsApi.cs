@@ -19,6 +19,8 @@ internal static class AlertsApi
         alerts.MapGet("/{id:guid}", Get).WithName("GetAlert");
         alerts.MapGet("/code/{code}", GetByCode);
         alerts.MapPost("/{id:guid}/acknowledgements", Acknowledge);
+        // The service worker confirms a Web Push on arrival, without the hub (the app may be closed).
+        alerts.MapPost("/{id:guid}/receipt", Receipt);
         alerts.MapPost("/{id:guid}/updates", PostUpdate);
         alerts.MapPost("/{id:guid}/kind", ChangeKind)
             .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator), nameof(PersonRole.TeamLead)));
@@ -65,6 +67,12 @@ internal static class AlertsApi
 
     private static async Task<Ok<AlertDto>> Get(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new GetAlert(user.PersonId(), id), ct));
+
+    private static async Task<NoContent> Receipt(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct)
+    {
+        await mediator.Send(new ConfirmReceipt(user.PersonId(), id), ct);
+        return TypedResults.NoContent();
+    }
 
     private static async Task<Ok<AlertDto>> GetByCode(string code, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new GetAlertByCode(user.PersonId(), code), ct));

@@ -73,6 +73,11 @@ async function route() {
     return;
   }
   const [name, ...params] = location.hash.replace(/^#\/?/, '').split('/');
+  // A partner's view of one alert is its card in the inbox (a push or an SMS link names #/melding/{id}).
+  if (me.role === 'partner' && name === 'melding' && params[0]) {
+    go(`#/inbox/${params[0]}`);
+    return;
+  }
   const links = NAV[me.role] || [];
   const screen = ROUTES[name];
   if (!screen || !(EVERYONE.includes(name) || links.some(([href]) => href.slice(2) === name
@@ -109,6 +114,22 @@ async function endHere() {
   route();
 }
 
+/** The SMS link /m/{code} arrives as ?m=CODE (kept through the sign-in): open that alert. */
+async function openSmsLink() {
+  const code = new URLSearchParams(location.search).get('m');
+  if (!code) {
+    return;
+  }
+  let hash = location.hash;
+  try {
+    const alert = await api('GET', `/api/alerts/code/${encodeURIComponent(code)}`);
+    hash = `#/melding/${alert.id}`;
+  } catch {
+    // Not an alert this person may see (or gone): the normal start screen.
+  }
+  history.replaceState(null, '', `/${hash}`);
+}
+
 /** Signed in (or just refreshed): who am I. Offline, the stored profile stands in. */
 async function start() {
   sessionExpired = false;
@@ -116,6 +137,7 @@ async function start() {
     me = await api('GET', '/api/me');
     saveProfile(me);
     offline = false;
+    await openSmsLink();
   } catch (e) {
     if (e instanceof ApiError) {
       me = null;

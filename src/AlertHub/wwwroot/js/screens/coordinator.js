@@ -8,6 +8,7 @@ import { LiveAlerts } from '../live.js';
 import { alertStore } from '../store.js';
 import { alertHeader, hotlineNotice, recipientList, statusText, timeline } from '../alertView.js';
 import { alarm, unlockAudio } from '../alarm.js';
+import { ensurePush } from '../push.js';
 
 const UNDO_SECONDS = 10;
 const KINDS = ['threat', 'weapon', 'fight', 'group_moving', 'other'];
@@ -136,6 +137,7 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     }
   }
   const hotlineTimer = setInterval(showHotline, 60_000);
+  ensurePush().catch(() => {}); // a coordinator can be a recipient too (another school's alert, escalation)
 
   function renderHome() {
     liveView = null;

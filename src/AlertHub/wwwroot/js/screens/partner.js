@@ -8,12 +8,16 @@ import { LiveAlerts } from '../live.js';
 import { alertStore } from '../store.js';
 import { alertHeader, timeline } from '../alertView.js';
 import { alarm, unlockAudio } from '../alarm.js';
+import { ensurePush } from '../push.js';
 
 const RESPONSES = ['seen', 'on_my_way', 'on_scene', 'unable'];
 // Not yet confirmed by any device: 'pending' since v2 (a v1 hub said 'pushed' for the same thing).
 const UNCONFIRMED = ['pending', 'pushed'];
 
-export function partnerScreen(root, { me, setConnection }) {
+export function partnerScreen(root, { me, params, setConnection }) {
+  // #/inbox/{id}: opened from a push or an SMS link — that alert is brought into view once it is here.
+  const focus = params?.[0] || null;
+  let scrolled = false;
   const store = alertStore(me);
   // Receipts sent (or being sent) from this screen; a failed one is dropped here and sent again later.
   const confirming = new Set();
@@ -57,7 +61,9 @@ export function partnerScreen(root, { me, setConnection }) {
     if ('Notification' in window && Notification.permission === 'default') {
       await Notification.requestPermission();
     }
-    enable.textContent = t('alert.notificationsOn');
+    // With permission, the phone is registered for Web Push: alerts then also reach it when the app is closed.
+    const pushed = await ensurePush().catch(() => false);
+    enable.textContent = pushed ? t('push.enabled') : t('alert.notificationsOn');
     enable.disabled = true;
   });
 
@@ -68,6 +74,17 @@ export function partnerScreen(root, { me, setConnection }) {
       return;
     }
     mount(list, sorted.map(card));
+    const wanted = focus && list.querySelector(`[data-alert-id="${CSS.escape(focus)}"]`);
+    if (wanted) {
+      // Every render rebuilds the cards: the mark stays, the scroll happens once.
+      wanted.classList.add('focused');
+      wanted.setAttribute('tabindex', '-1');
+      if (!scrolled) {
+        scrolled = true;
+        wanted.scrollIntoView?.({ block: 'start' });
+        wanted.focus?.({ preventScroll: true });
+      }
+    }
   }
 
   function card(alert) {
@@ -107,6 +124,7 @@ export function partnerScreen(root, { me, setConnection }) {
   mount(root, announcer, h('div.toolbar', {}, enable), errors, h('h2', {}, t('nav.inbox')), list);
   render();
   live.start();
+  ensurePush().catch(() => {}); // already allowed earlier: keep this device's subscription registered
 
   return () => {
     unsubscribe();

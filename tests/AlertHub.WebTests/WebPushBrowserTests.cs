@@ -1,0 +1,108 @@
+using System.Text.Json;
+using AlertHub.Client;
+using AlertHub.Testing;
+using AlertHub.WebTests.Support;
+using Microsoft.Playwright;
+
+namespace AlertHub.WebTests;
+
+/// <summary>
+/// Issue 14: with the app not on the inbox (closed or elsewhere), a Web Push delivered to the service worker
+/// (through the DevTools Protocol: no real push service is reachable here) shows a notification that needs an
+/// answer, with Onderweg and Gezien, and confirms receipt on its own. And the SMS link opens its alert.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class WebPushBrowserTests(BrowserFixture browser)
+{
+    private static readonly Dictionary<string, string?> QuietTimers = new()
+    {
+        ["Alerts:SmsFallbackAfter"] = "01:00:00",
+        ["Alerts:EscalateAfter"] = "01:00:00",
+    };
+
+    [Fact]
+    public async Task APushToTheServiceWorker_ShowsTheNotificationWithItsAnswers_AndConfirmsReceipt()
+    {
+        await using var host = await TestHost.StartAsync(settings: QuietTimers);
+        var page = await browser.NewPhoneAsync(host);
+        await page.Context.GrantPermissionsAsync(["notifications"]);
+        await page.SignInAsync(TestHost.Police);
+        await page.WaitForFunctionAsync("() => navigator.serviceWorker.controller !== null");
+        // Away from the inbox: no live connection confirms anything, only the service worker can.
+        await page.GotoAsync("/#/apparaten");
+
+        var cdp = await page.Context.NewCDPSessionAsync(page);
+        var registration = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cdp.Event("ServiceWorker.workerRegistrationUpdated").OnEvent += (_, e) =>
+        {
+            foreach (var r in e!.Value.GetProperty("registrations").EnumerateArray())
+            {
+                if (!r.GetProperty("isDeleted").GetBoolean())
+                {
+                    registration.TrySetResult(r.GetProperty("registrationId").GetString()!);
+                }
+            }
+        };
+        await cdp.SendAsync("ServiceWorker.enable");
+        var registrationId = await registration.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        var alert = await coordinator.RaiseAsync();
+        var payload = JsonSerializer.Serialize(new
+        {
+            type = "alert", alertId = alert.Id, sequence = alert.Sequence, version = alert.Version, schoolName = alert.SchoolName,
+            kind = "weapon", raisedAt = alert.RaisedAt, drill = false, url = $"/#/melding/{alert.Id}",
+        });
+        await cdp.SendAsync("ServiceWorker.deliverPushMessage", new()
+        {
+            ["origin"] = host.BaseAddress.ToString().TrimEnd('/'), ["registrationId"] = registrationId, ["data"] = payload,
+        });
+
+        var shown = await Eventually.HoldsAsync(
+            () => page.EvaluateAsync<JsonElement>("""
+                async () => (await (await navigator.serviceWorker.ready).getNotifications())
+                  .map((n) => ({ title: n.title, body: n.body, tag: n.tag, requireInteraction: n.requireInteraction, actions: n.actions.map((a) => a.title) }))
+                """),
+            n => n.GetArrayLength() == 1, TimeSpan.FromSeconds(10), "the notification");
+        var notification = shown[0];
+        Assert.Equal("AlertHub: Wapen", notification.GetProperty("title").GetString());
+        Assert.StartsWith("Demo College Zaandam — ", notification.GetProperty("body").GetString());
+        Assert.Equal($"alert-{alert.Id}", notification.GetProperty("tag").GetString());
+        Assert.True(notification.GetProperty("requireInteraction").GetBoolean());
+        Assert.Equal(["Onderweg", "Gezien"], notification.GetProperty("actions").EnumerateArray().Select(a => a.GetString()));
+
+        // The service worker confirmed receipt by itself: no SMS will be needed for this partner.
+        await Eventually.HoldsAsync(() => coordinator.GetAlertAsync(alert.Id),
+            a => a.Recipients.Single(r => r.Discipline == Discipline.Police).ReceivedAt is not null, TimeSpan.FromSeconds(10), "the receipt");
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
+    public async Task TheSmsLink_OpensItsAlert_AfterSigningIn()
+    {
+        await using var host = await TestHost.StartAsync(settings: new Dictionary<string, string?> { ["Alerts:SmsFallbackAfter"] = "00:00:01" });
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        var alert = await coordinator.RaiseAsync();
+        // The link as the SMS carried it (the local SMS sink is the outbox file).
+        var outbox = Path.Combine(host.DataDirectory, "sms-outbox.jsonl");
+        await Eventually.TrueAsync(() => File.Exists(outbox) && File.ReadAllText(outbox).Contains("/m/", StringComparison.Ordinal), "an SMS with its link", TimeSpan.FromSeconds(15));
+        var code = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(outbox), "/m/([A-Z0-9]+)").Groups[1].Value;
+
+        var page = await browser.NewPhoneAsync(host);
+        await page.GotoAsync($"/m/{code}");
+        await page.FillAsync("input[name=email]", TestHost.Police);
+        await page.FillAsync("input[name=password]", TestHost.DemoPassword);
+        await page.ClickAsync("form.login button[type=submit]");
+        await Assertions.Expect(page.Locator($"[data-testid=alert-card].focused[data-alert-id='{alert.Id}']")).ToBeVisibleAsync();
+        Assert.EndsWith($"#/inbox/{alert.Id}", page.Url);
+
+        var lead = await browser.NewPhoneAsync(host);
+        await lead.GotoAsync($"/m/{code}");
+        await lead.FillAsync("input[name=email]", TestHost.TeamLead);
+        await lead.FillAsync("input[name=password]", TestHost.DemoPassword);
+        await lead.ClickAsync("form.login button[type=submit]");
+        await Assertions.Expect(lead.Locator("[data-testid=alert-live]")).ToContainTextAsync("Demo College Zaandam");
+        Assert.EndsWith($"#/melding/{alert.Id}", lead.Url);
+        Assert.Empty(browser.PageErrors);
+    }
+}
