@@ -18,13 +18,14 @@ internal sealed class ChangeAlertKindValidator : AbstractValidator<ChangeAlertKi
 {
     public ChangeAlertKindValidator()
     {
-        const string choose = "Kies dreigende situatie, wapen, vechtpartij, groep in beweging of anders.";
-        RuleFor(c => c.Kind).NotNull().WithMessage(choose).IsInEnum().WithMessage(choose);
+        RuleFor(c => c.Kind).IsInEnum().WithMessage(ChangeAlertKindHandler.Choose);
     }
 }
 
 internal sealed class ChangeAlertKindHandler(AlertHubDbContext db, TimeProvider time) : ICommandHandler<ChangeAlertKind, AlertDto>
 {
+    public const string Choose = "Kies dreigende situatie, wapen, vechtpartij, groep in beweging of anders.";
+
     public async ValueTask<AlertDto> Handle(ChangeAlertKind command, CancellationToken ct)
     {
         var caller = await db.CallerAsync(command.CallerId, ct);
@@ -37,7 +38,8 @@ internal sealed class ChangeAlertKindHandler(AlertHubDbContext db, TimeProvider 
         {
             throw new ConflictException("De melding is al afgesloten.");
         }
-        var kind = command.Kind!.Value;
+        // Checked after the alert is known to be the caller's: another region's alert is a 404 whatever the body says.
+        var kind = command.Kind ?? throw Invalid.Field("kind", Choose);
         if (alert.Kind == kind)
         {
             return alert.ToDto();
