@@ -102,15 +102,25 @@ public sealed class Device : IAsyncDisposable
         }
         if (Keep(alert) && ConfirmReceipts && alert.Status == AlertStatus.Open)
         {
-            try
+            // Like the app, a receipt that did not get through is sent again while the connection is up (bounded).
+            for (var attempt = 1; attempt <= 3; attempt++)
             {
-                await connection.InvokeAsync(HubNames.ConfirmReceipt, alert.Id);
-            }
-            catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or Microsoft.AspNetCore.SignalR.HubException)
-            {
-                // the connection went away (a node was killed); the receipt is not what these tests count
-                FailedReceipts++;
-                LastReceiptError = e.Message;
+                try
+                {
+                    await connection.InvokeAsync(HubNames.ConfirmReceipt, alert.Id);
+                    break;
+                }
+                catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or ObjectDisposedException or Microsoft.AspNetCore.SignalR.HubException)
+                {
+                    // the connection went away (a node was killed): the receipt is not what those tests count
+                    FailedReceipts++;
+                    LastReceiptError = e.Message;
+                    if (connection.State != Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected || e is Microsoft.AspNetCore.SignalR.HubException)
+                    {
+                        break;
+                    }
+                    await Task.Delay(TimeSpan.FromSeconds(attempt));
+                }
             }
         }
     }
