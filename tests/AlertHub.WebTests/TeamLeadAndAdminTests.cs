@@ -101,11 +101,34 @@ public sealed class TeamLeadAndAdminTests(BrowserFixture browser) : IAsyncLifeti
         await Assertions.Expect(result.Locator("ul.errors li")).ToHaveCountAsync(1);
         await Assertions.Expect(result.Locator("ul.errors li")).ToContainTextAsync("Regel 3");
         await Assertions.Expect(result.Locator("ul.errors li")).ToContainTextAsync("06-30000002");
+        await Assertions.Expect(result.Locator("ul.errors li")).ToContainTextAsync("Telefoon (phone)");
         await page.ScreenshotAsync("admin-import-error");
 
         using var admin = await _host.ApiAsync(TestHost.Admin);
         var people = await admin.GetFromJsonAsync<JsonElement[]>("/api/admin/people");
         Assert.DoesNotContain(people!, p => p.GetProperty("name").GetString()!.StartsWith("Agent ", StringComparison.Ordinal));
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
+    public async Task Admin_PicksByName_NewRosterEntryIsNoBackup_DatesHaveTheirYear_AndTheImportOffersATemplate()
+    {
+        var page = await browser.NewPhoneAsync(_host);
+        await page.SignInAsync(TestHost.Admin);
+        await page.GotoAsync("/#/beheer/roster");
+        await Assertions.Expect(page.Locator("table")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"\d{1,2} \w+\.? \d{4}, \d{2}:\d{2}"));
+        await page.ClickAsync("main > button.secondary"); // Nieuw
+        await Assertions.Expect(page.Locator("select[name=personId] option", new() { HasText = "Wijkagent Jansen (demo)" })).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("select[name=regionId] option", new() { HasText = "Zaanstreek" })).ToHaveCountAsync(1);
+        Assert.False(await page.IsCheckedAsync("input[name=isBackup]"));
+
+        await page.GotoAsync("/#/import");
+        await page.SelectOptionAsync("select[name=kind]", "people");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=import-template]"));
+        Assert.Equal("alerthub-people.csv", download.SuggestedFilename);
+        var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
+        Assert.StartsWith("name,email,role,discipline,phone", csv.TrimStart('\uFEFF'));
+        Assert.Contains("politie", csv);
         Assert.Empty(browser.PageErrors);
     }
 

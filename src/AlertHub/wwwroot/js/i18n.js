@@ -24,6 +24,13 @@ export function formatDateTime(iso) {
     : '';
 }
 
+/** With the year: for rosters and lists an admin keeps for months. */
+export function formatDateTimeYear(iso) {
+  return iso
+    ? new Date(iso).toLocaleString(locale, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' })
+    : '';
+}
+
 export function formatDate(iso) {
   return iso ? new Date(iso).toLocaleDateString(locale, { day: 'numeric', month: 'long', year: 'numeric' }) : '';
 }

@@ -1,6 +1,6 @@
 // Admin (functioneel beheer): directory pages and the CSV/JSON import with per-line errors.
 import { api, ApiError } from '../api.js';
-import { t, formatDateTime } from '../i18n.js';
+import { t, formatDateTimeYear } from '../i18n.js';
 import { h, mount, message } from '../ui.js';
 import { deviceList } from './devices.js';
 
@@ -23,24 +23,27 @@ const PAGES = {
   schools: {
     title: 'admin.schools', path: 'schools', key: 'id',
     columns: ['id', 'name', 'regionId'],
-    fields: [{ name: 'id', create: true }, { name: 'name' }, { name: 'regionId' }, { name: 'contactIds', type: 'list' }],
+    fields: [{ name: 'id', create: true }, { name: 'name' }, { name: 'regionId', ref: 'regions' }, { name: 'contactIds', type: 'list' }],
   },
   organisations: {
     title: 'admin.organisations', path: 'organisations', key: 'id',
     columns: ['id', 'name', 'regionId'],
-    fields: [{ name: 'id', create: true }, { name: 'name' }, { name: 'regionId' }],
+    fields: [{ name: 'id', create: true }, { name: 'name' }, { name: 'regionId', ref: 'regions' }],
   },
   people: {
     title: 'admin.people', path: 'people', key: 'id',
     columns: ['name', 'role', 'discipline', 'phone', 'regionId', 'schoolId', 'active'],
     fields: [{ name: 'name' }, { name: 'email', type: 'email' }, { name: 'role', options: ROLES }, { name: 'discipline', options: DISCIPLINES },
-      { name: 'phone', type: 'tel' }, { name: 'organisationId' }, { name: 'regionId' }, { name: 'schoolId' }, { name: 'active', type: 'checkbox' }],
+      { name: 'phone', type: 'tel' }, { name: 'organisationId', ref: 'organisations' }, { name: 'regionId', ref: 'regions' },
+      { name: 'schoolId', ref: 'schools' }, { name: 'active', type: 'checkbox', default: true }],
   },
   roster: {
     title: 'admin.rosters', path: 'roster', key: 'id',
     columns: ['personName', 'regionId', 'from', 'until', 'isBackup'],
-    fields: [{ name: 'regionId' }, { name: 'personId' }, { name: 'from', type: 'datetime-local' }, { name: 'until', type: 'datetime-local' },
-      { name: 'isBackup', type: 'checkbox' }],
+    fields: [{ name: 'regionId', ref: 'regions' }, { name: 'personId', ref: 'people' }, { name: 'from', type: 'datetime-local' },
+      { name: 'until', type: 'datetime-local' },
+      // A new roster entry is the on-call person, not the backup, unless the admin says so.
+      { name: 'isBackup', type: 'checkbox', default: false }],
   },
   // Numbers Twilio refused or could not deliver to, with the reason: fixed on the person's page.
   flagged: {
@@ -62,9 +65,20 @@ function problemView(e, heading) {
       : null);
 }
 
+const KIND_LABELS = { regions: 'admin.regions', organisations: 'admin.organisations', schools: 'admin.schools', people: 'admin.people', roster: 'admin.rosters' };
+
+/** "line 3" → "Regel 3", "people[0]" → "Personen, nr. 1", "phone" → "Telefoon (+31…)": never a wire name. */
 function lineLabel(key) {
-  const match = /^line (\d+)$/.exec(key);
-  return match ? t('admin.line', { line: match[1] }) : key;
+  const line = /^line (\d+)$/.exec(key);
+  if (line) {
+    return t('admin.line', { line: line[1] });
+  }
+  const item = /^(\w+)\[(\d+)\]$/.exec(key);
+  if (item && KIND_LABELS[item[1]]) {
+    return t('admin.item', { kind: t(KIND_LABELS[item[1]]), number: Number(item[2]) + 1 });
+  }
+  const field = `field.${key}`;
+  return t(field) !== field ? t(field) : key;
 }
 
 export function adminScreen(root, { params }) {
@@ -82,7 +96,7 @@ export function adminScreen(root, { params }) {
       return value ? '✓' : '—';
     }
     if (column === 'from' || column === 'until' || column === 'flaggedAt') {
-      return formatDateTime(value);
+      return formatDateTimeYear(value);
     }
     if (column === 'role') {
       return t(`role.${value}`);
@@ -106,13 +120,27 @@ export function adminScreen(root, { params }) {
     }
   }
 
+  // Pickers instead of ids: the names of the regions, organisations, schools and people to choose from.
+  const choices = {};
+  async function loadChoices() {
+    const needed = [...new Set(page.fields.filter((f) => f.ref).map((f) => f.ref))];
+    await Promise.all(needed.map(async (ref) => {
+      choices[ref] ??= await api('GET', `/api/admin/${ref}`).catch(() => null);
+    }));
+  }
+
   function control(field, value) {
+    if (field.ref && choices[field.ref]) {
+      const key = 'id';
+      return h('select', { name: field.name }, h('option', { value: '' }, '—'),
+        choices[field.ref].map((o) => h('option', { value: o[key], selected: o[key] === value }, o.name || o[key])));
+    }
     if (field.options) {
       return h('select', { name: field.name }, h('option', { value: '' }, '—'),
         field.options.map((o) => h('option', { value: o, selected: o === value }, t(`${field.name}.${o}`))));
     }
     if (field.type === 'checkbox') {
-      return h('input', { type: 'checkbox', name: field.name, checked: value ?? true });
+      return h('input', { type: 'checkbox', name: field.name, checked: value ?? field.default ?? false });
     }
     if (field.type === 'datetime-local' && value) {
       const d = new Date(value);
@@ -124,7 +152,8 @@ export function adminScreen(root, { params }) {
     return h('input', { type: field.type && field.type !== 'list' ? field.type : 'text', name: field.name, value: value ?? '' });
   }
 
-  function edit(row) {
+  async function edit(row) {
+    await loadChoices();
     const isNew = !row;
     const fields = page.fields.filter((f) => !(f.create && !isNew));
     const status = h('div');
@@ -182,6 +211,24 @@ export function importScreen(root) {
   const text = h('textarea', { name: 'data', rows: 10, spellcheck: false });
   const file = h('input', { type: 'file', accept: '.csv,.json,text/csv,application/json' });
   const status = h('div', { dataset: { testid: 'import-result' } });
+  // The template of the kind chosen: the columns and one example line, to fill in a spreadsheet.
+  const template = h('a.button.secondary', { dataset: { testid: 'import-template' }, download: '' }, t('admin.template'));
+  const showTemplate = () => {
+    template.hidden = kind.value === 'json';
+    template.href = `/api/admin/import/template?kind=${kind.value}`;
+  };
+  kind.addEventListener('change', showTemplate);
+  template.addEventListener('click', async (event) => {
+    // The API needs the bearer token: fetched here and handed to the browser as a file.
+    event.preventDefault();
+    const response = await api('GET', `/api/admin/import/template?kind=${kind.value}`, { raw: true });
+    const url = URL.createObjectURL(await response.blob());
+    const a = h('a', { href: url, download: `alerthub-${kind.value}.csv` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  });
   file.addEventListener('change', async () => {
     const chosen = file.files[0];
     if (chosen) {
@@ -194,6 +241,8 @@ export function importScreen(root) {
   const form = h('form.panel', {},
     h('h2', {}, t('admin.import')),
     h('label', {}, h('span', {}, t('admin.importKind')), kind),
+    h('p.muted', {}, t('admin.templateHint')),
+    template,
     h('label', {}, h('span', {}, t('admin.importText')), text),
     h('label', {}, h('span', {}, t('admin.importFile')), file),
     h('button.big', { type: 'submit' }, t('admin.importSubmit')),
@@ -214,4 +263,5 @@ export function importScreen(root) {
     }
   });
   mount(root, form);
+  showTemplate();
 }
