@@ -29,6 +29,23 @@ public sealed class Device : IAsyncDisposable
     /// <summary>Receipts whose hub call failed (counted, not retried: a test that needs them all says so).</summary>
     public int FailedReceipts { get; private set; }
     public string? LastReceiptError { get; private set; }
+
+    /// <summary>Receipts the hub answered with an error (a refusal), not lost with a dropped connection.</summary>
+    public int RefusedReceipts { get; private set; }
+
+    /// <summary>Alerts whose receipt call the hub completed.</summary>
+    public IReadOnlyCollection<Guid> Confirmed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _confirmed];
+            }
+        }
+    }
+
+    private readonly HashSet<Guid> _confirmed = [];
     public IReadOnlyDictionary<Guid, AlertDto> Held => _held;
 
     /// <summary>Signs in on <paramref name="node"/> and connects there, catching up from the cursor it has.</summary>
@@ -108,6 +125,10 @@ public sealed class Device : IAsyncDisposable
                 try
                 {
                     await connection.InvokeAsync(HubNames.ConfirmReceipt, alert.Id);
+                    lock (_gate)
+                    {
+                        _confirmed.Add(alert.Id);
+                    }
                     break;
                 }
                 catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or ObjectDisposedException or Microsoft.AspNetCore.SignalR.HubException)
@@ -115,6 +136,10 @@ public sealed class Device : IAsyncDisposable
                     // the connection went away (a node was killed): the receipt is not what those tests count
                     FailedReceipts++;
                     LastReceiptError = e.Message;
+                    if (e is Microsoft.AspNetCore.SignalR.HubException)
+                    {
+                        RefusedReceipts++;
+                    }
                     if (connection.State != Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected || e is Microsoft.AspNetCore.SignalR.HubException)
                     {
                         break;

@@ -183,7 +183,7 @@ public sealed class PostgresServer
     internal ServerProcess Process { get; }
 
     public string ConnectionString(string database) =>
-        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=20;Timeout=15";
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=20;Timeout=15;Connection Idle Lifetime=5;Connection Pruning Interval=1";
 
     /// <summary>Creates the database if it does not exist yet (idempotent, so restart tests reuse it).</summary>
     public string Database(string name)
