@@ -93,14 +93,7 @@ internal sealed class SmsStaging(JobWorker worker) : ISaveChangesStep
 
     public void Discard(AlertHubDbContext db)
     {
-        foreach (var job in _jobs)
-        {
-            var entry = db.Entry(job);
-            if (entry.State == EntityState.Added)
-            {
-                entry.State = EntityState.Detached;
-            }
-        }
+        db.DetachAdded(_jobs);
         _jobs.Clear();
     }
 }

@@ -59,14 +59,7 @@ internal sealed class PushStaging(AlertVersions versions, PushDispatcher dispatc
     /// <summary>A failed save leaves its rows tracked as Added; the derived ones are made again by the next save.</summary>
     public void Discard(AlertHubDbContext db)
     {
-        foreach (var message in _derived)
-        {
-            var entry = db.Entry(message);
-            if (entry.State == EntityState.Added)
-            {
-                entry.State = EntityState.Detached;
-            }
-        }
+        db.DetachAdded(_derived);
         _derived.Clear();
         _staged.Clear();
     }

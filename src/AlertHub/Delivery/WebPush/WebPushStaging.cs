@@ -81,14 +81,7 @@ internal sealed class WebPushStaging(JobWorker worker, TimeProvider time, IOptio
     /// <summary>A failed save leaves what this step added tracked as Added; the next save derives it again.</summary>
     public void Discard(AlertHubDbContext db)
     {
-        foreach (var row in _derived)
-        {
-            var entry = db.Entry(row);
-            if (entry.State == EntityState.Added)
-            {
-                entry.State = EntityState.Detached;
-            }
-        }
+        db.DetachAdded(_derived);
         _derived.Clear();
         _wake = false;
     }

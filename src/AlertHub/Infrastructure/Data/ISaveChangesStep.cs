@@ -23,6 +23,22 @@ internal interface ISaveChangesStep
     void Discard(AlertHubDbContext db);
 }
 
+internal static class SaveChangesSteps
+{
+    /// <summary>A failed save leaves the rows a step derived tracked as Added: they are dropped, the next save derives them again.</summary>
+    public static void DetachAdded(this AlertHubDbContext db, IEnumerable<object> rows)
+    {
+        foreach (var row in rows)
+        {
+            var entry = db.Entry(row);
+            if (entry.State == Microsoft.EntityFrameworkCore.EntityState.Added)
+            {
+                entry.State = Microsoft.EntityFrameworkCore.EntityState.Detached;
+            }
+        }
+    }
+}
+
 /// <summary>A single row holding the position of the last change in commit order (see Alerts/AlertVersions).</summary>
 internal sealed class ChangeCounter
 {
