@@ -65,6 +65,7 @@ internal static class DeliverySetup
         services.AddScoped<SmsStates>();
         services.AddScoped<ISaveChangesStep, SmsStaging>();
         services.AddScoped<IJobHandler, SmsSendJob>();
+        services.AddScoped<IJobHandler, SmsCallbackMatchJob>();
         services.AddHostedService<SmsJobsCheck>();
 
         // Pushes: a row per push written with the change (PushStaging), sent after the commit or relayed.

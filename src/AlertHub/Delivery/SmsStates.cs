@@ -72,7 +72,14 @@ internal sealed class SmsStates(
         {
             await ApplyAsync(message, status, errorCode, ct);
         }
-        var early = await db.SmsStatusCallbacks.Where(c => c.MessageSid == sid).OrderBy(c => c.ReceivedAt).ToListAsync(ct);
+        await ApplyKeptCallbacksAsync(message, ct);
+    }
+
+    /// <summary>Status callbacks that came before the SMS's sid was stored are applied, in the order they came, and dropped.</summary>
+    /// <returns>How many were kept for this SMS.</returns>
+    public async Task<int> ApplyKeptCallbacksAsync(SmsMessage message, CancellationToken ct)
+    {
+        var early = await db.SmsStatusCallbacks.Where(c => c.MessageSid == message.ProviderSid).OrderBy(c => c.ReceivedAt).ToListAsync(ct);
         foreach (var callback in early)
         {
             if (ParseCallback(callback.MessageStatus) is { } callbackStatus)
@@ -81,6 +88,7 @@ internal sealed class SmsStates(
             }
             db.SmsStatusCallbacks.Remove(callback);
         }
+        return early.Count;
     }
 
     public static SmsStatus? ParseCallback(string status) => status switch

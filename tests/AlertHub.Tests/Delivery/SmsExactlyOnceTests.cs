@@ -234,6 +234,36 @@ public sealed class SmsExactlyOnceTests
     }
 
     [Fact]
+    public async Task StatusCallbackCommittedJustAfterTheSendLookedForIt_IsStillApplied()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        await using var host = await TestHost.StartAsync(settings: Settings(twilio));
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        var alert = await coordinator.RaiseAsync();
+        await Eventually.TrueAsync(() => twilio.MessagesTo(Police).Count == 1, "Twilio accepted police's SMS", TimeSpan.FromSeconds(10));
+        var sent = twilio.MessagesTo(Police)[0];
+        await Eventually.TrueAsync(async () => await host.WithDbAsync(db => db.SmsMessages.AnyAsync(m => m.ProviderSid == sent.Sid)),
+            "the sid stored", TimeSpan.FromSeconds(10));
+
+        // The race as it happens: the send job looked for kept callbacks (none yet), the callback comes while the
+        // sid is not yet visible and is kept, then the send job's commit makes the sid visible — without looking again.
+        await host.WithDbAsync(db => db.SmsMessages.Where(m => m.ProviderSid == sent.Sid)
+            .ExecuteUpdateAsync(u => u.SetProperty(m => m.ProviderSid, (string?)null)));
+        using (var early = await twilio.SendStatusAsync(sent, "delivered"))
+        {
+            Assert.True(early.IsSuccessStatusCode);
+        }
+        Assert.Equal(1, await host.WithDbAsync(db => db.SmsStatusCallbacks.CountAsync()));
+        await host.WithDbAsync(db => db.SmsMessages.Where(m => m.To == Police)
+            .ExecuteUpdateAsync(u => u.SetProperty(m => m.ProviderSid, sent.Sid)));
+
+        await Eventually.HoldsAsync(() => coordinator.GetAlertAsync(alert.Id),
+            a => a.Recipients.Single(r => r.Discipline == Discipline.Police).Delivery == DeliveryState.SmsDelivered, TimeSpan.FromSeconds(10));
+        Assert.Equal(SmsStatus.Delivered, await host.WithDbAsync(db => db.SmsMessages.Where(m => m.To == Police).Select(m => m.Status).SingleAsync()));
+        Assert.Equal(0, await host.WithDbAsync(db => db.SmsStatusCallbacks.CountAsync()));
+    }
+
+    [Fact]
     public async Task ReplayedInboundMessageSid_ChangesNothing_AndGetsTheSameAnswer()
     {
         await using var twilio = await FakeTwilio.StartAsync();

@@ -27,6 +27,7 @@ internal static class JobKinds
     public const string PrivacyPurge = "privacy-purge";
     public const string TwilioRedaction = "twilio-redact";
     public const string SmsSend = "sms-send";
+    public const string SmsCallbackMatch = "sms-callback-match";
     public const string WebPushSend = "webpush-send";
     public const string WebPushRepeat = "webpush-repeat";
 }
