@@ -33,6 +33,11 @@ internal sealed class AcknowledgeAlertHandler(AlertHubDbContext db, TimeProvider
             throw new ConflictException("De melding is al afgesloten.");
         }
 
+        if (recipient.Response == command.Response)
+        {
+            return alert.ToDto(); // the same answer again (a retry after a lost answer, a second tap): nothing changes
+        }
+
         var now = time.Now();
         recipient.MarkReceived(now);
         recipient.Response = command.Response;

@@ -117,4 +117,7 @@ internal sealed class AlertUpdate
     public required Guid ById { get; set; }
     public required string ByName { get; set; }
     public required string Text { get; set; }
+
+    /// <summary>The poster's Idempotency-Key: an update sent again after a lost answer is not posted twice.</summary>
+    public string? ClientKey { get; set; }
 }

@@ -18,6 +18,10 @@ internal static class AlertsApi
         alerts.MapGet("/", List);
         alerts.MapGet("/{id:guid}", Get).WithName("GetAlert");
         alerts.MapGet("/code/{code}", GetByCode);
+        alerts.MapGet("/{id:guid}/contacts", Contacts)
+            .WithSummary("The school's address (with a map link) and number, and the coordinator's: for the recipients of an open alert and the region's coordinators and team lead.");
+        app.MapGet("/api/me/school", MySchool).WithTags("Alerts").RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Coordinator)))
+            .WithSummary("The coordinator's school: its number and fixed contacts, for when an alert does not get through.");
         alerts.MapPost("/{id:guid}/acknowledgements", Acknowledge);
         // The service worker confirms a Web Push on arrival, without the hub (the app may be closed).
         alerts.MapPost("/{id:guid}/receipt", Receipt);
@@ -77,13 +81,20 @@ internal static class AlertsApi
     private static async Task<Ok<AlertDto>> GetByCode(string code, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new GetAlertByCode(user.PersonId(), code), ct));
 
+    private static async Task<Ok<AlertContactsDto>> Contacts(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new GetAlertContacts(user.PersonId(), id), ct));
+
+    private static async Task<Ok<SchoolContactsDto>> MySchool(ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new GetMySchoolContacts(user.PersonId()), ct));
+
     private static async Task<Ok<AlertDto>> Acknowledge(
         Guid id, AcknowledgeRequest request, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new AcknowledgeAlert(user.PersonId(), id, request.Response), ct));
 
     private static async Task<Ok<AlertDto>> PostUpdate(
-        Guid id, PostUpdateRequest request, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-        TypedResults.Ok(await mediator.Send(new PostUpdate(user.PersonId(), id, request.Text), ct));
+        Guid id, PostUpdateRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new PostUpdate(user.PersonId(), id, request.Text, idempotencyKey), ct));
 
     private static async Task<Ok<AlertDto>> ChangeKind(
         Guid id, ChangeKindRequest request, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>

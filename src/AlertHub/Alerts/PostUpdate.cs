@@ -5,11 +5,13 @@ using AlertHub.Infrastructure.Errors;
 using AlertHub.Infrastructure.Behaviors;
 using FluentValidation;
 using Mediator;
+using Microsoft.EntityFrameworkCore;
 
 namespace AlertHub.Alerts;
 
 /// <summary>R7: a short update on the alert's timeline, by the coordinators, team lead or a recipient.</summary>
-internal sealed record PostUpdate(Guid CallerId, Guid AlertId, string? Text) : ICommand<AlertDto>;
+/// <param name="IdempotencyKey">The same key again (a retry after a lost answer) posts nothing and returns the alert as it stands.</param>
+internal sealed record PostUpdate(Guid CallerId, Guid AlertId, string? Text, string? IdempotencyKey = null) : ICommand<AlertDto>;
 
 internal sealed class PostUpdateValidator : AbstractValidator<PostUpdate>
 {
@@ -17,6 +19,7 @@ internal sealed class PostUpdateValidator : AbstractValidator<PostUpdate>
     {
         RuleFor(c => c.Text).NotEmpty().WithMessage("Schrijf een korte update.")
             .MaximumLength(1000).WithMessage("Een update mag hoogstens 1000 tekens zijn.").MustBeSafeText();
+        RuleFor(c => c.IdempotencyKey).MaximumLength(100).MustBeSafeText().OverridePropertyName("Idempotency-Key");
     }
 }
 
@@ -31,6 +34,10 @@ internal sealed class PostUpdateHandler(AlertHubDbContext db, TimeProvider time)
         {
             throw new ForbiddenException("Alleen betrokkenen kunnen een update plaatsen.");
         }
+        if (command.IdempotencyKey is { } key && alert.Updates.Any(u => u.ClientKey == key && u.ById == caller.Id))
+        {
+            return alert.ToDto(); // this update got through before; its answer was lost
+        }
         if (!alert.IsOpen)
         {
             throw new ConflictException("De melding is al afgesloten.");
@@ -41,11 +48,21 @@ internal sealed class PostUpdateHandler(AlertHubDbContext db, TimeProvider time)
             ById = caller.Id,
             ByName = caller.Name,
             Text = command.Text!.Trim(),
+            ClientKey = command.IdempotencyKey,
         };
         alert.Updates.Add(entry);
         // Explicitly Added: a preset Guid key would otherwise make EF treat it as an existing row.
         db.AlertUpdates.Add(entry);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation() && command.IdempotencyKey is not null)
+        {
+            // The same key twice at once: the other request posted it.
+            db.ChangeTracker.Clear();
+            return (await db.AlertInRegionAsync(command.AlertId, caller, ct)).ToDto();
+        }
         return alert.ToDto();
     }
 }

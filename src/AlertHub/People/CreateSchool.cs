@@ -11,7 +11,8 @@ namespace AlertHub.People;
 /// import), by e-mail; both must be people of the same region.
 /// </summary>
 internal sealed record CreateSchool(
-    string? Id, string? Name, string? RegionId, IReadOnlyList<Guid>? ContactIds, IReadOnlyList<string>? ContactEmails)
+    string? Id, string? Name, string? RegionId, IReadOnlyList<Guid>? ContactIds, IReadOnlyList<string>? ContactEmails,
+    string? Address = null, string? Phone = null)
     : ICommand<SchoolDto>, ISchoolFields
 {
     public async Task<List<ValidationFailure>> CheckAsync(DirectoryIndex index, List<Guid> contacts, CancellationToken ct) =>
@@ -25,6 +26,8 @@ internal sealed record CreateSchool(
         Id = Id!,
         Name = Name!.Trim(),
         RegionId = RegionId!.Trim(),
+        Address = DirectoryFormats.Blank(Address),
+        Phone = DirectoryFormats.NormalizePhone(DirectoryFormats.Blank(Phone)),
         Contacts = [.. contacts.Select(personId => new SchoolContact { SchoolId = Id!, PersonId = personId })],
     };
 }

@@ -18,7 +18,11 @@ internal static class DemoNetwork
             new Region { Id = "zaanstreek", Name = "Zaanstreek" },
             new Region { Id = "haaglanden", Name = "Haaglanden" });
         db.Schools.AddRange(
-            new School { Id = "demo-college-zaandam", Name = "Demo College Zaandam", RegionId = "zaanstreek" },
+            new School
+            {
+                Id = "demo-college-zaandam", Name = "Demo College Zaandam", RegionId = "zaanstreek",
+                Address = "Stationsplein 1, 1506 DA Zaandam", Phone = "+31750000100",
+            },
             new School { Id = "demo-lyceum-wormerveer", Name = "Demo Lyceum Wormerveer", RegionId = "zaanstreek" },
             new School { Id = "demo-vakschool-krommenie", Name = "Demo Vakschool Krommenie", RegionId = "zaanstreek" },
             new School { Id = "demo-school-den-haag", Name = "Demo School Den Haag", RegionId = "haaglanden" });

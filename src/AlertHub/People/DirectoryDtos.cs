@@ -6,7 +6,7 @@ internal sealed record RegionDto(string Id, string Name, string? HotlineOpens, s
 
 internal sealed record OrganisationDto(string Id, string Name, string? RegionId);
 
-internal sealed record SchoolDto(string Id, string Name, string RegionId, IReadOnlyList<Guid> ContactIds);
+internal sealed record SchoolDto(string Id, string Name, string RegionId, IReadOnlyList<Guid> ContactIds, string? Address, string? Phone);
 
 internal sealed record PersonDto(
     Guid Id,
@@ -41,7 +41,7 @@ internal static class DirectoryMapping
     public static OrganisationDto ToDto(this Organisation o) => new(o.Id, o.Name, o.RegionId);
 
     public static SchoolDto ToDto(this School s) =>
-        new(s.Id, s.Name, s.RegionId, [.. s.Contacts.Select(c => c.PersonId).Order()]);
+        new(s.Id, s.Name, s.RegionId, [.. s.Contacts.Select(c => c.PersonId).Order()], s.Address, s.Phone);
 
     public static PersonDto ToDto(this Person p, bool hasAccount) =>
         new(p.Id, p.Name, p.Email, p.Role, p.Discipline, p.Phone, p.OrganisationId, p.RegionId, p.SchoolId, p.Active, hasAccount);

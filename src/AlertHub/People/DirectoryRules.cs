@@ -20,6 +20,7 @@ internal static partial class DirectoryFormats
     public const int NameMaxLength = 200;
     public const int EmailMaxLength = 256;
     public const int MaxContacts = 50;
+    public const int MaxAddress = 300;
 
     [GeneratedRegex(@"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
     public static partial Regex Slug();
@@ -97,7 +98,7 @@ internal static partial class DirectoryFormats
         ["active"] = "Actief", ["password"] = "Wachtwoord", ["hotlineOpens"] = "Meldlijn open vanaf",
         ["hotlineCloses"] = "Meldlijn open tot", ["timeZone"] = "Tijdzone", ["contactEmails"] = "Contactpersonen",
         ["contactIds"] = "Contactpersonen", ["personEmail"] = "Persoon", ["personId"] = "Persoon",
-        ["from"] = "Van", ["until"] = "Tot", ["isBackup"] = "Achterwacht",
+        ["from"] = "Van", ["until"] = "Tot", ["isBackup"] = "Achterwacht", ["address"] = "Adres",
     };
 
     /// <summary>"Telefoon (phone)": the Dutch name of an import column or field, with the column name an admin finds in the file.</summary>
@@ -236,6 +237,8 @@ internal interface ISchoolFields
     string? RegionId { get; }
     IReadOnlyList<Guid>? ContactIds { get; }
     IReadOnlyList<string>? ContactEmails { get; }
+    string? Address { get; }
+    string? Phone { get; }
 }
 
 internal sealed class SchoolFieldsValidator : AbstractValidator<ISchoolFields>
@@ -249,6 +252,10 @@ internal sealed class SchoolFieldsValidator : AbstractValidator<ISchoolFields>
             .WithMessage($"Een school heeft hoogstens {DirectoryFormats.MaxContacts} vaste contactpersonen.");
         RuleForEach(s => s.ContactEmails).Must(DirectoryFormats.IsEmail)
             .WithMessage((_, v) => $"Ongeldig e-mailadres '{v}'.");
+        RuleFor(s => s.Address).MaximumLength(DirectoryFormats.MaxAddress)
+            .WithMessage($"Een adres is hoogstens {DirectoryFormats.MaxAddress} tekens.").MustBeSafeText();
+        RuleFor(s => s.Phone).Must(DirectoryFormats.IsPhone).When(s => !string.IsNullOrWhiteSpace(s.Phone))
+            .WithMessage("Geef het nummer als +31… (internationaal, alleen cijfers).");
     }
 }
 

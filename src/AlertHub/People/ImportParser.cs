@@ -41,7 +41,7 @@ internal static class ImportParser
         {
             ["regions"] = [("id", true), ("name", true), ("hotlineOpens", false), ("hotlineCloses", false), ("timeZone", false)],
             ["organisations"] = [("id", true), ("name", true), ("regionId", false)],
-            ["schools"] = [("id", true), ("name", true), ("regionId", true), ("contactEmails", false), ("contactIds", false)],
+            ["schools"] = [("id", true), ("name", true), ("regionId", true), ("contactEmails", false), ("contactIds", false), ("address", false), ("phone", false)],
             ["people"] =
             [
                 ("name", true), ("email", false), ("role", true), ("discipline", false), ("phone", false), ("organisationId", false),
@@ -55,7 +55,7 @@ internal static class ImportParser
     {
         ["regions"] = ["zaanstreek", "Zaanstreek", "07:00", "19:00", "Europe/Amsterdam"],
         ["organisations"] = ["politie-zaanstreek", "Politie Zaanstreek", "zaanstreek"],
-        ["schools"] = ["demo-college-zaandam", "Demo College Zaandam", "zaanstreek", "coordinator@school.nl", ""],
+        ["schools"] = ["demo-college-zaandam", "Demo College Zaandam", "zaanstreek", "coordinator@school.nl", "", "Stationsstraat 1, 1506 DA Zaandam", "+31751234567"],
         ["people"] = ["Wijkagent Jansen", "jansen@politie.nl", "partner", "politie", "+31612345678", "politie-zaanstreek", "zaanstreek", "", "ja", ""],
         ["roster"] = ["zaanstreek", "jansen@politie.nl", "", "2027-01-04T07:00:00+01:00", "2027-01-11T07:00:00+01:00", "nee"],
     };
@@ -259,7 +259,8 @@ internal static class ImportParser
                     break;
                 case "schools":
                     batch.Schools.Add(row.Item(new CreateSchool(
-                        row.Text("id"), row.Text("name"), row.Text("regionId"), row.Guids("contactIds"), row.List("contactEmails"))));
+                        row.Text("id"), row.Text("name"), row.Text("regionId"), row.Guids("contactIds"), row.List("contactEmails"),
+                        row.Text("address"), row.Text("phone"))));
                     break;
                 case "people":
                     batch.People.Add(row.Item(new CreatePerson(

@@ -23,6 +23,13 @@ internal sealed class School
     public required string Name { get; set; }
     public required string RegionId { get; set; }
     public Region? Region { get; set; }
+
+    /// <summary>Street, number and town: the partners who come need it (a map link is made from it).</summary>
+    public string? Address { get; set; }
+
+    /// <summary>The school's own number (reception, the safety desk): E.164.</summary>
+    public string? Phone { get; set; }
+
     public List<SchoolContact> Contacts { get; set; } = [];
 }
 

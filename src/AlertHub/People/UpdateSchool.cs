@@ -11,7 +11,9 @@ namespace AlertHub.People;
 /// R9: renames a school, moves it, or replaces its fixed contacts. Leaving out both contactIds and
 /// contactEmails keeps the contacts as they are: dropping an alert recipient must be deliberate.
 /// </summary>
-internal sealed record UpdateSchool(string? Name, string? RegionId, IReadOnlyList<Guid>? ContactIds, IReadOnlyList<string>? ContactEmails)
+internal sealed record UpdateSchool(
+    string? Name, string? RegionId, IReadOnlyList<Guid>? ContactIds, IReadOnlyList<string>? ContactEmails,
+    string? Address = null, string? Phone = null)
     : ICommand<SchoolDto>, ISchoolFields
 {
     [JsonIgnore]
@@ -44,6 +46,8 @@ internal sealed class UpdateSchoolHandler(AlertHubDbContext db) : ICommandHandle
 
         school.Name = command.Name!.Trim();
         school.RegionId = regionId;
+        school.Address = DirectoryFormats.Blank(command.Address);
+        school.Phone = DirectoryFormats.NormalizePhone(DirectoryFormats.Blank(command.Phone));
         school.Contacts.RemoveAll(c => !contacts.Contains(c.PersonId));
         foreach (var personId in contacts.Where(id => school.Contacts.All(c => c.PersonId != id)))
         {

@@ -141,8 +141,12 @@ public sealed class WebPushTests
         Assert.Empty(push.Pushes);
         Assert.Equal(DeliveryState.Pending, (await coordinator.GetAlertAsync(alert.Id)).Recipients.Single(r => r.Discipline == Discipline.Police).Delivery);
 
-        // 5 s, then 10 s for the 5xx; the 429 waits the 30 s it was asked to.
-        await time.AdvanceAsync(TimeSpan.FromSeconds(25));
+        // 5 s, then 10 s for the 5xx; the 429 waits the 30 s it was asked to. Each retry is awaited before the
+        // clock moves on, so a slow machine cannot leave it scheduled after the next jump.
+        await time.AdvanceAsync(TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(() => push.Attempts.Count(a => a.SubscriptionId == failing.Id) == 2, "second attempt after 5 s");
+        await Task.Delay(200);
+        await time.AdvanceAsync(TimeSpan.FromSeconds(12));
         await push.WaitForPushesAsync(1);
         Assert.Equal([failing.Id], push.Pushes.Select(p => p.SubscriptionId));
         Assert.Single(push.Attempts, a => a.SubscriptionId == busy.Id);

@@ -3,7 +3,11 @@
 // The access token lives in this module's memory only: renewed from the cookie on start, shortly before it
 // expires, on a 401 and when the live connection drops. What the shell needs to draw the last screen
 // without a network (name, role, person id; never a token) is kept in localStorage.
+import { t } from './i18n.js';
+
 const PROFILE = 'alerthub.profile';
+// Kept for the moment the network is gone (R13): the coordinator's school number and fixed contacts.
+export const SCHOOL_CONTACTS = 'alerthub.schoolContacts';
 const SIGN_OUT_PENDING = 'alerthub.signOutPending';
 // The cookie endpoints answer only requests carrying this header (a page on another site cannot send it).
 const DEVICE = { 'X-AlertHub-Device': '1' };
@@ -55,6 +59,36 @@ function forget() {
   token = null;
   clearTimeout(timer);
   localStorage.removeItem(PROFILE);
+  localStorage.removeItem(SCHOOL_CONTACTS);
+}
+
+/**
+ * What went wrong, in Dutch, for the person on the screen: the server's own words where it gave them (field
+ * errors first), else by kind. Never a browser's "Failed to fetch" or a library's exception text.
+ */
+export function errorText(e) {
+  if (e instanceof ApiError) {
+    const fields = Object.values(e.problem?.errors || {}).flat();
+    if (fields.length) {
+      return fields.join(' ');
+    }
+    if (e.problem?.detail) {
+      return e.problem.detail;
+    }
+    const byStatus = { 400: 'errors.invalid', 401: 'errors.session', 403: 'errors.forbidden', 404: 'errors.notFound',
+      409: 'errors.conflict', 413: 'errors.tooLarge', 422: 'errors.invalid', 429: 'errors.tooMany' };
+    return t(byStatus[e.status] || (e.status >= 500 ? 'errors.server' : 'app.error'));
+  }
+  if (e instanceof OfflineError || e instanceof TypeError) {
+    return t('errors.offline');
+  }
+  return t('app.error');
+}
+
+/** Worth sending again as it is: the request may not have arrived, or the server could not take it just now. */
+export function isTransient(e) {
+  return e instanceof OfflineError || e instanceof TypeError
+    || (e instanceof ApiError && (e.status >= 500 || e.status === 408 || e.status === 429));
 }
 
 export function signedIn() {
@@ -64,6 +98,8 @@ export function signedIn() {
 /** Ends the device session on the server (or does so on the next start when offline) and clears local data. */
 export async function signOut() {
   forget();
+  // What this person still had queued (an answer given offline) is theirs only: dropped with the session.
+  window.dispatchEvent(new Event('alerthub:signed-out'));
   localStorage.setItem(SIGN_OUT_PENDING, '1');
   await finishSignOut();
 }
@@ -190,7 +226,11 @@ export async function api(method, path, { body, headers = {}, raw = false } = {}
         init.headers['Content-Type'] = 'application/json';
       }
     }
-    return fetch(path, init);
+    try {
+      return await fetch(path, init);
+    } catch {
+      throw new OfflineError(); // the request may or may not have arrived: only an idempotent retry is safe
+    }
   };
   let response = await send();
   if (response.status === 401) {

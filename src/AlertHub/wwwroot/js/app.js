@@ -16,7 +16,8 @@ import { devicesScreen } from './screens/devices.js';
 
 const NAV = {
   coordinator: [['#/melden', 'nav.alert'], ['#/evaluaties', 'nav.evaluations'], ['#/dashboard', 'nav.dashboard']],
-  partner: [['#/inbox', 'nav.inbox']],
+  // Partners who answered an alert give their input to its evaluation (R8).
+  partner: [['#/inbox', 'nav.inbox'], ['#/evaluaties', 'nav.evaluations']],
   team_lead: [['#/melden', 'nav.alerts'], ['#/evaluaties', 'nav.evaluations'], ['#/actiepunten', 'nav.actions'], ['#/dashboard', 'nav.dashboard']],
   admin: [['#/beheer', 'nav.admin'], ['#/import', 'nav.import']],
 };

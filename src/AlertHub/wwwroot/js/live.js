@@ -125,10 +125,6 @@ export class LiveAlerts {
     return this.connection.invoke('ConfirmReceipt', alertId);
   }
 
-  acknowledge(alertId, response) {
-    return this.connection.invoke('Acknowledge', alertId, response);
-  }
-
   get isConnected() {
     return this.connection.state === signalR.HubConnectionState.Connected;
   }

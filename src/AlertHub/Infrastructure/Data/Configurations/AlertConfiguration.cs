@@ -60,6 +60,8 @@ internal sealed class AlertUpdateConfiguration : IEntityTypeConfiguration<AlertU
     {
         builder.Property(u => u.ByName).HasMaxLength(200);
         builder.Property(u => u.Text).HasMaxLength(1000);
+        builder.Property(u => u.ClientKey).HasMaxLength(100);
         builder.HasIndex(u => u.AlertId);
+        builder.HasIndex(u => new { u.AlertId, u.ClientKey }).IsUnique();
     }
 }

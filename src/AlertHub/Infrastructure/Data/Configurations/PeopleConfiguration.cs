@@ -22,6 +22,8 @@ internal sealed class SchoolConfiguration : IEntityTypeConfiguration<School>
     {
         builder.Property(s => s.Id).HasMaxLength(64);
         builder.Property(s => s.Name).HasMaxLength(200);
+        builder.Property(s => s.Address).HasMaxLength(AlertHub.People.DirectoryFormats.MaxAddress);
+        builder.Property(s => s.Phone).HasMaxLength(16);
         builder.HasOne(s => s.Region).WithMany().HasForeignKey(s => s.RegionId).OnDelete(DeleteBehavior.Restrict);
         builder.HasMany(s => s.Contacts).WithOne().HasForeignKey(c => c.SchoolId);
     }

@@ -22,8 +22,9 @@ const PAGES = {
   },
   schools: {
     title: 'admin.schools', path: 'schools', key: 'id',
-    columns: ['id', 'name', 'regionId'],
-    fields: [{ name: 'id', create: true }, { name: 'name' }, { name: 'regionId', ref: 'regions' }, { name: 'contactIds', type: 'list' }],
+    columns: ['id', 'name', 'regionId', 'address', 'phone'],
+    fields: [{ name: 'id', create: true }, { name: 'name' }, { name: 'regionId', ref: 'regions' }, { name: 'address' }, { name: 'phone', type: 'tel' },
+      { name: 'contactIds', type: 'list' }],
   },
   organisations: {
     title: 'admin.organisations', path: 'organisations', key: 'id',

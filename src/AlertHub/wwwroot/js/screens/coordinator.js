@@ -1,7 +1,7 @@
 // Coordinator (and team lead): the one-tap alert, the undo window, and the live follow-up. Alerts
 // come from the shared store (newest version only), filled by pushes, API answers and the change feed
 // after every reconnect, so an alert resolved or cancelled while this page was away shows as such.
-import { api, ApiError, newId } from '../api.js';
+import { api, ApiError, errorText, isTransient, newId, SCHOOL_CONTACTS } from '../api.js';
 import { t, formatTime, formatDateTime } from '../i18n.js';
 import { h, mount, message } from '../ui.js';
 import { LiveAlerts } from '../live.js';
@@ -9,12 +9,13 @@ import { alertStore } from '../store.js';
 import { alertHeader, hotlineNotice, recipientList, statusText, timeline } from '../alertView.js';
 import { alarm, unlockAudio } from '../alarm.js';
 import { ensurePush } from '../push.js';
+import { outbox } from '../outbox.js';
+import { actionStatus } from '../outboxView.js';
 
 const UNDO_SECONDS = 10;
 const KINDS = ['threat', 'weapon', 'fight', 'group_moving', 'other'];
 const RESPONSES = ['seen', 'on_my_way', 'on_scene', 'unable'];
 const UNCONFIRMED = ['pending', 'pushed'];
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function coordinatorScreen(root, { me, params, go, setConnection }) {
   const canRaise = me.role === 'coordinator';
@@ -34,7 +35,19 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
   const live = new LiveAlerts({
     store,
     onState: setConnection,
-    onSynced: () => store.values().forEach(confirm),
+    onSynced: () => {
+      store.values().forEach(confirm);
+      outbox.flush();
+    },
+  });
+  // Every action's state (sent, waiting for the network, refused) is shown on the alert; the hub's answer is news.
+  const unwatch = outbox.subscribe((item, alert) => {
+    if (alert) {
+      store.put(alert, 'api');
+    }
+    if (current && (!item || item.alertId === current)) {
+      render();
+    }
   });
   const unsubscribe = store.subscribe(({ alert, isNew, source }) => {
     confirm(alert);
@@ -73,23 +86,14 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     if (alert.status !== 'open' || !mine) {
       return null;
     }
-    const status = h('div');
     return h('div.answers-block', {},
       mine.response ? h('p.your-answer', { dataset: { testid: 'your-answer' } },
         t('alert.yourAnswer', { answer: `${t(`response.${mine.response}`)} (${formatTime(mine.respondedAt)})` })) : null,
       h('div.answers', {}, RESPONSES.map((r) => h(`button.answer.answer-${r}`, {
         type: 'button',
         'aria-pressed': String(mine.response === r),
-        onclick: async () => {
-          status.replaceChildren();
-          try {
-            store.put(live.isConnected ? await live.acknowledge(alert.id, r) : await api('POST', `/api/alerts/${alert.id}/acknowledgements`, { body: { response: r } }), 'api');
-          } catch (e) {
-            mount(status, message(e.problem?.detail || t('app.error'), 'error'));
-          }
-        },
-      }, t(`response.${r}`)))),
-      status);
+        onclick: () => submit(alert, 'acknowledgements', { response: r }, t('outbox.answer', { answer: t(`response.${r}`) })),
+      }, t(`response.${r}`)))));
   }
 
   /** "2 onderweg, 1 ter plaatse, 3 geen antwoord · 4 min sinds de melding" */
@@ -154,6 +158,7 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
         h('section', {}, h('h2', {}, t('alert.openAlerts')), homeList));
       if (canRaise) {
         showHotline();
+        keepSchoolContacts();
       }
     }
     const open = store.values().filter((a) => a.status === 'open').sort((a, b) => b.sequence - a.sequence);
@@ -165,42 +170,102 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
       : h('p.muted', {}, t('app.none')));
   }
 
-  // R1: one tap, one alert. A fresh key per tap, the same key for every retry of that tap.
+  // R1: one tap, one alert. A fresh key per tap, the same key for every retry of that tap. A tap that does not get
+  // through is tried again until it does — at once when the network returns — and meanwhile the screen says what
+  // to do now: call 112, the school, its fixed contacts (kept on this device for this moment).
+  let raising = false;
+  let disposed = false;
   async function raise() {
     unlockAudio(); // a tap: the browser lets this page make sound from now on
+    if (raising) {
+      return;
+    }
+    raising = true;
     pendingKey ??= newId();
     const status = root.querySelector('#raise-status');
     const button = root.querySelector('[data-testid=raise]');
     button.disabled = true;
     mount(status, message(t('alert.raising')));
-    for (let attempt = 1; attempt <= 4; attempt++) {
-      try {
-        const response = await api('POST', '/api/alerts', { headers: { 'Idempotency-Key': pendingKey }, raw: true });
-        // 200: this key was used before (an earlier attempt of this tap got through); the alert as it stands now.
-        const created = response.status === 201;
-        const answer = await response.json();
-        pendingKey = null;
-        store.put(answer, 'api');
-        // A push may have brought a newer version before the answer did.
-        const alert = store.get(answer.id) || answer;
-        current = alert.id;
-        history.replaceState(null, '', `#/melding/${alert.id}`);
-        renderAlert(alert, { raised: created ? 'created' : 'repeated' });
-        return;
-      } catch (e) {
-        if (e instanceof ApiError && e.status < 500) {
+    try {
+      for (let attempt = 1; pendingKey && !disposed; attempt++) {
+        try {
+          const response = await api('POST', '/api/alerts', { headers: { 'Idempotency-Key': pendingKey }, raw: true });
+          // 200: this key was used before (an earlier attempt of this tap got through); the alert as it stands now.
+          const created = response.status === 201;
+          const answer = await response.json();
           pendingKey = null;
-          mount(status, message(e.problem.detail || e.problem.title || t('alert.raiseFailed'), 'error'));
-          button.disabled = false;
+          store.put(answer, 'api');
+          // A push may have brought a newer version before the answer did.
+          const alert = store.get(answer.id) || answer;
+          current = alert.id;
+          history.replaceState(null, '', `#/melding/${alert.id}`);
+          renderAlert(alert, { raised: created ? 'created' : 'repeated' });
           return;
+        } catch (e) {
+          if (!isTransient(e)) {
+            pendingKey = null;
+            mount(status, message(errorText(e), 'error'));
+            return;
+          }
+          mount(status, notThrough(attempt));
+          await retryDelay(Math.min(1000 * attempt, 10_000));
         }
-        mount(status, message(t('alert.retrying', { attempt }), 'warning'));
-        await sleep(700 * attempt);
       }
+    } finally {
+      raising = false;
+      button.disabled = false;
     }
-    mount(status, message(t('alert.raiseFailed'), 'error'),
-      h('button.big', { type: 'button', onclick: () => raise() }, t('alert.retry')));
-    button.disabled = false;
+  }
+
+  /** Waits before the next try; the network coming back ends the wait at once. */
+  function retryDelay(ms) {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        window.removeEventListener('online', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      window.addEventListener('online', done);
+    });
+  }
+
+  /** The alert did not get through (yet): 112, the school's number and its fixed contacts, and that we keep trying. */
+  function notThrough(attempt) {
+    const school = cachedSchool();
+    const call = (phone, text, testid) => h('a.button.call', { href: `tel:${phone}`, dataset: { testid } }, text);
+    return h('section.not-through', { role: 'alert', dataset: { testid: 'raise-failed' } },
+      h('h3', {}, t('alert.notThrough')),
+      h('p', {}, t('alert.keepTrying', { attempt })),
+      h('a.button.danger.big', { href: 'tel:112', dataset: { testid: 'call-112' } }, t('alert.call112')),
+      school?.schoolPhone ? call(school.schoolPhone, t('contacts.callSchool', { school: school.schoolName }), 'call-school') : null,
+      school?.contacts?.length ? h('ul.contact-list', { dataset: { testid: 'fixed-contacts' } }, school.contacts.map((c) => h('li', {},
+        call(c.phone, t('contacts.call', { name: c.name, what: c.discipline ? t(`discipline.${c.discipline}`) : (c.organisation || '') }), 'call-contact')))) : null,
+      h('button.secondary', {
+        type: 'button',
+        dataset: { testid: 'stop-trying' },
+        onclick: () => {
+          pendingKey = null;
+          mount(root.querySelector('#raise-status'), message(t('alert.stoppedTrying'), 'warning'));
+        },
+      }, t('alert.stopTrying')));
+  }
+
+  function cachedSchool() {
+    try {
+      return JSON.parse(localStorage.getItem(SCHOOL_CONTACTS)) || null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Asked while there is a network, for the moment there is none. */
+  async function keepSchoolContacts() {
+    try {
+      localStorage.setItem(SCHOOL_CONTACTS, JSON.stringify(await api('GET', '/api/me/school')));
+    } catch {
+      // offline, or no school: what was kept stays
+    }
   }
 
   function renderAlert(alert, { raised = null } = {}) {
@@ -217,6 +282,7 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
       alertHeader(alert),
       hotlineNotice(alert),
       answerButtons(alert),
+      actionStatus(me, alert.id),
       summary(alert),
       h('h3', {}, t('alert.recipients')),
       recipientList(alert),
@@ -254,11 +320,11 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
         button.textContent = t('alert.undo', { seconds: left });
       }
     }, 1000);
-    button.addEventListener('click', async () => {
+    button.addEventListener('click', () => {
       clearInterval(undoTimer);
-      button.disabled = true;
-      store.put(await api('POST', `/api/alerts/${alert.id}/cancel`), 'api');
       panel.remove();
+      // Kept until the hub took it: a false alarm is withdrawn also when the network dropped just now.
+      submit(alert, 'cancel', undefined, t('outbox.cancel'));
     });
     return panel;
   }
@@ -266,13 +332,13 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
   function detailsForm(alert) {
     const kind = h('select', { name: 'kind' }, KINDS.map((k) => h('option', { value: k, selected: k === alert.kind }, t(`kind.${k}`))));
     const note = h('textarea', { name: 'note', rows: 2, maxLength: 500, placeholder: t('alert.notePlaceholder') });
-    return form(t('alert.details'), [label(t('alert.kind'), kind), label(t('alert.note'), note)], t('alert.addDetails'), async () => {
+    return form(t('alert.details'), [label(t('alert.kind'), kind), label(t('alert.note'), note)], t('alert.addDetails'), () => {
       // The kind is the alert's own field (SMS, push and export follow it); the note is an update on the timeline.
-      if (kind.value !== alert.kind) {
-        await post(alert, 'kind', { kind: kind.value });
+      if (kind.value !== (store.get(alert.id) || alert).kind) {
+        submit(alert, 'kind', { kind: kind.value }, t('outbox.kind', { kind: t(`kind.${kind.value}`) }));
       }
       if (note.value.trim()) {
-        await post(alert, 'updates', { text: note.value.trim() });
+        submit(alert, 'updates', { text: note.value.trim() }, t('outbox.update'));
         note.value = '';
       }
     });
@@ -280,9 +346,9 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
 
   function updateForm(alert) {
     const text = h('textarea', { name: 'update', rows: 2, maxLength: 500, placeholder: t('alert.updatePlaceholder') });
-    return form(t('alert.update'), [text], t('alert.postUpdate'), async () => {
+    return form(t('alert.update'), [text], t('alert.postUpdate'), () => {
       if (text.value.trim()) {
-        await post(alert, 'updates', { text: text.value.trim() });
+        submit(alert, 'updates', { text: text.value.trim() }, t('outbox.update'));
         text.value = '';
       }
     });
@@ -290,30 +356,21 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
 
   function resolveForm(alert) {
     const outcome = h('textarea', { name: 'outcome', rows: 2, maxLength: 500, placeholder: t('alert.outcomePlaceholder') });
-    return form(t('alert.resolveHeading'), [label(t('alert.outcome'), outcome)], t('alert.resolve'), async () => {
-      await post(alert, 'resolve', { outcome: outcome.value.trim() || null });
+    return form(t('alert.resolveHeading'), [label(t('alert.outcome'), outcome)], t('alert.resolve'), () => {
+      submit(alert, 'resolve', { outcome: outcome.value.trim() || null }, t('outbox.resolve'));
     });
   }
 
-  async function post(alert, action, body) {
-    store.put(await api('POST', `/api/alerts/${alert.id}/${action}`, { body }), 'api');
+  /** Through the outbox: sent now, or kept and sent again when the network returns; its state shows on the alert. */
+  function submit(alert, action, body, text) {
+    outbox.submit(me.personId, { alertId: alert.id, action, body, label: text });
   }
 
   function form(title, fields, submitText, onSubmit) {
-    const status = h('div');
-    const el = h('form.panel', {}, h('h3', {}, title), fields, h('button.big', { type: 'submit' }, submitText), status);
-    el.addEventListener('submit', async (event) => {
+    const el = h('form.panel', {}, h('h3', {}, title), fields, h('button.big', { type: 'submit' }, submitText));
+    el.addEventListener('submit', (event) => {
       event.preventDefault();
-      const button = el.querySelector('button[type=submit]');
-      button.disabled = true;
-      status.replaceChildren();
-      try {
-        await onSubmit();
-      } catch (e) {
-        mount(status, message(e.problem?.detail || e.problem?.title || t('app.error'), 'error'));
-      } finally {
-        button.disabled = false;
-      }
+      onSubmit();
     });
     return el;
   }
@@ -334,9 +391,11 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
   }
 
   return () => {
+    disposed = true;
     clearInterval(undoTimer);
     clearInterval(hotlineTimer);
     unsubscribe();
+    unwatch();
     live.stop();
   };
 }

@@ -2,8 +2,10 @@
 // (or HTTP when the hub is down); the shared store keeps the newest version of every alert and the
 // change feed brings what was missed after every reconnect.
 import { api } from '../api.js';
+import { outbox } from '../outbox.js';
+import { actionStatus } from '../outboxView.js';
 import { t, formatTime } from '../i18n.js';
-import { h, mount, message } from '../ui.js';
+import { h, mount } from '../ui.js';
 import { LiveAlerts } from '../live.js';
 import { alertStore } from '../store.js';
 import { alertHeader, timeline } from '../alertView.js';
@@ -22,7 +24,8 @@ export function partnerScreen(root, { me, params, setConnection }) {
   // Receipts sent (or being sent) from this screen; a failed one is dropped here and sent again later.
   const confirming = new Set();
   const list = h('ul.inbox', { dataset: { testid: 'inbox' } });
-  const errors = h('div');
+  // Where to go and whom to call, per open alert this person was sent (asked once, kept for this page).
+  const contacts = new Map();
   // A screen reader hears a new alert at once, whatever it was reading.
   const announcer = h('div.sr-only', { role: 'alert', 'aria-live': 'assertive', dataset: { testid: 'announcer' } });
 
@@ -33,8 +36,16 @@ export function partnerScreen(root, { me, params, setConnection }) {
       for (const alert of store.values()) {
         confirm(alert);
       }
+      outbox.flush();
       render();
     },
+  });
+  // An answer's state changes (sent, waiting for the network, refused) show on its card; the hub's answer is news.
+  const unwatch = outbox.subscribe((item, alert) => {
+    if (alert) {
+      store.put(alert, 'api');
+    }
+    render();
   });
   const unsubscribe = store.subscribe(({ alert, isNew, source }) => {
     confirm(alert);
@@ -87,10 +98,37 @@ export function partnerScreen(root, { me, params, setConnection }) {
     }
   }
 
+  /** The school's address with a map link, and call buttons for the school and the coordinator (R13). */
+  function contactView(alert) {
+    if (alert.status !== 'open') {
+      return null;
+    }
+    if (!contacts.has(alert.id)) {
+      contacts.set(alert.id, null);
+      api('GET', `/api/alerts/${alert.id}/contacts`).then((c) => {
+        contacts.set(alert.id, c);
+        render();
+      }, () => contacts.delete(alert.id));
+      return null;
+    }
+    const c = contacts.get(alert.id);
+    if (!c) {
+      return null;
+    }
+    return h('div.contacts', { dataset: { testid: 'alert-contacts' } },
+      c.address ? h('p.address', {}, h('span', {}, c.address), ' ',
+        c.mapUrl ? h('a.button.secondary', { href: c.mapUrl, target: '_blank', rel: 'noopener', dataset: { testid: 'map-link' } }, t('contacts.map')) : null) : null,
+      h('div.call-buttons', {},
+        c.schoolPhone ? h('a.button.call', { href: `tel:${c.schoolPhone}`, dataset: { testid: 'call-school' } }, t('contacts.callSchool', { school: c.schoolName })) : null,
+        c.coordinator?.phone ? h('a.button.call', { href: `tel:${c.coordinator.phone}`, dataset: { testid: 'call-coordinator' } },
+          t('contacts.callCoordinator', { name: c.coordinator.name })) : null));
+  }
+
   function card(alert) {
     const mine = alert.recipients.find((r) => r.personId === me.personId);
     return h(`li.card.alert-card.alert-${alert.status}`, { dataset: { alertId: alert.id, testid: 'alert-card' } },
       alertHeader(alert),
+      mine ? contactView(alert) : null,
       mine?.response
         ? h('p.your-answer', { dataset: { testid: 'your-answer' } },
           t('alert.yourAnswer', { answer: `${t(`response.${mine.response}`)} (${formatTime(mine.respondedAt)})` }))
@@ -102,32 +140,29 @@ export function partnerScreen(root, { me, params, setConnection }) {
           onclick: () => answer(alert, r),
         }, t(`response.${r}`))))
         : null,
+      actionStatus(me, alert.id),
       h('details', { open: alert.status === 'open' }, h('summary', {}, t('alert.timeline')), timeline(alert)));
   }
 
-  async function answer(alert, response) {
-    errors.replaceChildren();
-    try {
-      const updated = live.isConnected
-        ? await live.acknowledge(alert.id, response)
-        : await api('POST', `/api/alerts/${alert.id}/acknowledgements`, { body: { response } });
-      store.put(updated, 'api');
-    } catch (e) {
-      mount(errors, message(e.problem?.detail || e.message || t('app.error'), 'error'));
-    }
+  function answer(alert, response) {
+    outbox.submit(me.personId, {
+      alertId: alert.id, action: 'acknowledgements', body: { response }, label: t('outbox.answer', { answer: t(`response.${response}`) }),
+    });
   }
 
   function ring(alert) {
     alarm(alert, announcer);
   }
 
-  mount(root, announcer, h('div.toolbar', {}, enable), errors, h('h2', {}, t('nav.inbox')), list);
+  mount(root, announcer, h('div.toolbar', {}, enable), h('h2', {}, t('nav.inbox')), list);
   render();
   live.start();
+  outbox.flush(); // what was given while the app was closed or offline
   ensurePush().catch(() => {}); // already allowed earlier: keep this device's subscription registered
 
   return () => {
     unsubscribe();
+    unwatch();
     live.stop();
   };
 }
