@@ -15,6 +15,14 @@ internal static class CliApp
         root.Subcommands.Add(Commands.Ack());
         root.Subcommands.Add(Commands.Status());
         root.Subcommands.Add(BenchCommand.Create());
+        DutchHelp.Apply(root);
         return root;
+    }
+
+    /// <summary>Parses and runs one command line: input errors in Dutch (exit code 2), otherwise the command's own code.</summary>
+    public static Task<int> RunAsync(string[] args, CancellationToken ct = default)
+    {
+        var parse = Build().Parse(args);
+        return parse.Errors.Count > 0 && !DutchHelp.AnswersWhateverElse(parse) ? Task.FromResult(DutchHelp.Errors(parse)) : parse.InvokeAsync(cancellationToken: ct);
     }
 }

@@ -10,15 +10,14 @@ internal static class Commands
 {
     public static Command Login()
     {
-        var url = new Option<string>("--url") { Description = "Adres van de hub", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var email = new Option<string>("--email") { Description = "E-mailadres", Required = true };
-        var password = new Option<string>("--password") { Description = "Wachtwoord (of ALERTHUB_PASSWORD)" };
+        var url = new Option<string>("--url") { HelpName = "adres", Description = "Adres van de hub", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var email = new Option<string>("--email") { HelpName = "e-mailadres", Description = "E-mailadres", Required = true };
+        var password = new Option<string>("--password") { HelpName = "wachtwoord", Description = "Wachtwoord; zonder deze optie: ALERTHUB_PASSWORD, of de vraag erom (niet zichtbaar getypt, niet in de geschiedenis van de shell)" };
         var command = new Command("login", "Inloggen en de sessie bewaren") { url, email, password };
         command.SetAction((parse, ct) => Run(async () =>
         {
-            var secret = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("ALERTHUB_PASSWORD")
-                ?? throw new UserError("Geef --password of zet ALERTHUB_PASSWORD.");
             var baseUrl = ParseUrl(parse.GetValue(url)!);
+            var secret = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("ALERTHUB_PASSWORD") ?? AskPassword();
             var client = new AlertHubClient(new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(15) });
             TokenResponse token;
             try
@@ -30,6 +29,10 @@ internal static class Commands
                 throw new UserError(e.Problem.Contains("geblokkeerd", StringComparison.Ordinal)
                     ? "Account tijdelijk geblokkeerd na te veel mislukte pogingen; probeer het over enkele minuten opnieuw."
                     : "Onjuist e-mailadres of wachtwoord.");
+            }
+            catch (HttpRequestException)
+            {
+                throw new UserError($"De hub op {baseUrl} is niet bereikbaar. Draait hij, en klopt het adres (--url)?");
             }
             catch (AlertHubException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
             {
@@ -47,9 +50,9 @@ internal static class Commands
 
     public static Command Raise()
     {
-        var kind = new Option<string?>("--kind") { Description = "threat (standaard), weapon, fight, group_moving, other" };
-        var note = new Option<string?>("--note") { Description = "Korte notitie (geen namen van leerlingen)" };
-        var key = new Option<string?>("--key") { Description = "Idempotency-Key; standaard een nieuwe (herhalingen zijn dan veilig)" };
+        var kind = new Option<string?>("--kind") { HelpName = "soort", Description = "Soort situatie: dreiging (standaard), wapen, vechtpartij, groep-onderweg of anders" };
+        var note = new Option<string?>("--note") { HelpName = "tekst", Description = "Korte notitie (geen namen van leerlingen)" };
+        var key = new Option<string?>("--key") { HelpName = "sleutel", Description = "Sleutel van deze melding (Idempotency-Key); standaard een nieuwe. Met dezelfde sleutel opnieuw melden maakt geen tweede melding" };
         var command = new Command("raise", "Dreigende situatie melden voor je eigen school") { kind, note, key };
         command.SetAction((parse, ct) => Run(async () =>
         {
@@ -61,11 +64,12 @@ internal static class Commands
                 // The key was used before (CONTRACT v2): nothing new was raised; say how that earlier alert stands now.
                 AnsiConsole.MarkupLine($"[yellow]Deze melding bestond al[/] (zelfde sleutel): #{alert.Sequence} {Markup.Escape(alert.SchoolName)}, "
                     + $"status [bold]{AlertTable.Status(alert.Status)}[/]; er is geen nieuwe melding verstuurd.");
-                AnsiConsole.WriteLine($"id {alert.Id}");
+                Output.Line($"id {alert.Id}");
                 return;
             }
-            AnsiConsole.MarkupLine($"[red bold]Melding #{alert.Sequence}[/] {Markup.Escape(alert.SchoolName)} — {alert.Recipients.Count} ontvangers.");
-            AnsiConsole.WriteLine($"id {alert.Id}");
+            AnsiConsole.MarkupLine($"[red bold]Melding #{alert.Sequence}[/] {Markup.Escape(alert.SchoolName)} — {AlertTable.Kind(alert.Kind)}, "
+                + $"{alert.Recipients.Count} ontvangers, {AlertTable.Time(alert.RaisedAt)}.");
+            Output.Line($"id {alert.Id}");
             if (!alert.HotlineOpen)
             {
                 AnsiConsole.MarkupLine("[yellow]De hotline is nu gesloten; bel bij acuut gevaar 112.[/]");
@@ -76,8 +80,8 @@ internal static class Commands
 
     public static Command Listen()
     {
-        var since = new Option<long>("--since") { Description = "Meldingen tot en met dit volgnummer als bekend beschouwen en niet tonen (0 = alle open en recente meldingen tonen)", DefaultValueFactory = _ => 0 };
-        var hubs = new Option<string[]>("--hub") { Description = "Extra adres(sen) van andere knooppunten, om naar uit te wijken", AllowMultipleArgumentsPerToken = true };
+        var since = new Option<long>("--since") { HelpName = "volgnummer", Description = "Meldingen tot en met dit volgnummer als bekend beschouwen en niet tonen (0 = alle open en recente meldingen tonen)", DefaultValueFactory = _ => 0 };
+        var hubs = new Option<string[]>("--hub") { HelpName = "adres", Description = "Extra adres(sen) van andere knooppunten, om naar uit te wijken", AllowMultipleArgumentsPerToken = true };
         var plain = new Option<bool>("--plain") { Description = "Eén regel per gebeurtenis in plaats van een live tabel (standaard als de uitvoer geen terminal is)" };
         var duration = new Option<TimeSpan?>("--duration") { Description = "Na deze tijd stoppen (bijv. 00:10:00); standaard tot Ctrl+C" };
         var command = new Command("listen", "Live meldingen volgen; bevestigt ontvangst automatisch en verbindt zelf opnieuw") { since, hubs, plain, duration };
@@ -111,13 +115,15 @@ internal static class Commands
 
     public static Command Ack()
     {
-        var id = new Argument<Guid>("alertId") { Description = "Id van de melding" };
-        var response = new Argument<string>("response") { Description = "seen, on_my_way, on_scene of unable" };
+        var id = new Argument<string>("melding") { Description = "De melding: het korte id uit de kolom Id (minstens 4 tekens), het hele id of #volgnummer" };
+        var response = new Argument<string>("reactie") { Description = "gezien, onderweg, ter-plaatse of kan-niet" };
         var command = new Command("ack", "Reageren op een melding") { id, response };
         command.SetAction((parse, ct) => Run(async () =>
         {
-            var answer = ParseEnum<AckResponse>(parse.GetValue(response), "Kies seen, on_my_way, on_scene of unable.");
-            var alert = await RequireSession().CreateClient().AcknowledgeAsync(parse.GetValue(id), answer, ct);
+            var answer = Words.Response(parse.GetValue(response));
+            var client = RequireSession().CreateClient();
+            var alertId = await AlertIds.ResolveAsync(client, parse.GetValue(id)!, ct);
+            var alert = await client.AcknowledgeAsync(alertId, answer, ct);
             AnsiConsole.Write(AlertTable.Of(alert, "reactie"));
         }, parse));
         return command;
@@ -141,6 +147,10 @@ internal static class Commands
         return command;
     }
 
+    /// <summary>
+    /// Tells a wrong address or an ended session apart from a hub that is down: the first two end the command,
+    /// a hub that is down (restarting, a node lost) is what the subscription keeps retrying, across every --hub.
+    /// </summary>
     private static async Task CheckReachableAsync(AlertHubClient client, CancellationToken ct)
     {
         try
@@ -151,21 +161,23 @@ internal static class Commands
         {
             throw new UserError($"Op {client.Http.BaseAddress} draait geen AlertHub. Log opnieuw in met het juiste --url.");
         }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            AnsiConsole.MarkupLine($"[yellow]De hub op {Markup.Escape(client.Http.BaseAddress?.ToString() ?? "")} is nu niet bereikbaar[/]; "
+                + "er wordt opnieuw verbonden (ook met de andere --hub-adressen).");
+        }
     }
 
-    private static AlertKind? ParseKind(string? value) =>
-        value is null ? null : ParseEnum<AlertKind>(value, "Kies threat, weapon, fight, group_moving of other.");
+    private static AlertKind? ParseKind(string? value) => value is null ? null : Words.Kind(value);
 
-    private static T ParseEnum<T>(string? value, string error) where T : struct, Enum
+    /// <summary>Asks for the password without showing it; only where someone can type it.</summary>
+    private static string AskPassword()
     {
-        try
+        if (Console.IsInputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
         {
-            return JsonSerializer.Deserialize<T>($"\"{value}\"", AlertHubJson.Options);
+            throw new UserError("Geef het wachtwoord: typ het als erom gevraagd wordt (in een terminal), of zet ALERTHUB_PASSWORD.");
         }
-        catch (JsonException)
-        {
-            throw new UserError($"Onbekende waarde '{value}'. {error}");
-        }
+        return AnsiConsole.Prompt(new TextPrompt<string>("Wachtwoord:").Secret());
     }
 
     internal static Session RequireSession() =>
@@ -195,20 +207,23 @@ internal static class Commands
         }
         catch (AlertHubException e) when (e.StatusCode == HttpStatusCode.Forbidden)
         {
-            return Fail($"Dat mag je niet met dit account: {ProblemText(e)}");
+            return Fail(Joined("Dat mag je niet met dit account.", ProblemText(e)));
         }
         catch (AlertHubException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            return Fail($"Niet gevonden: {ProblemText(e)}");
+            return Fail(Joined("Niet gevonden, of niet voor jou zichtbaar.", ProblemText(e)));
+        }
+        catch (AlertHubException e) when (e.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            return Fail(Joined("Te veel verzoeken achter elkaar; probeer het zo opnieuw.", ProblemText(e)));
         }
         catch (AlertHubException e)
         {
-            return Fail($"De hub weigerde het verzoek ({(int)e.StatusCode}): {ProblemText(e)}");
+            return Fail(Joined($"De hub weigerde het verzoek ({(int)e.StatusCode}).", ProblemText(e)));
         }
-        catch (HttpRequestException e)
+        catch (HttpRequestException)
         {
-            var where = parse.CommandResult.Command.Name == "login" ? "het opgegeven adres" : session?.Url ?? "de hub";
-            return Fail($"De hub op {where} is niet bereikbaar ({e.HttpRequestError}). Draait hij, en klopt het adres?");
+            return Fail($"De hub op {session?.Url ?? "het opgeslagen adres"} is niet bereikbaar. Draait hij, en klopt het adres?");
         }
         catch (OperationCanceledException) when (parse.CommandResult.Command.Name == "listen")
         {
@@ -220,25 +235,43 @@ internal static class Commands
         }
     }
 
-    private static string ProblemText(AlertHubException e)
+    /// <summary>The hub's Dutch words for a refusal: title, detail and every field error (never the bare status name).</summary>
+    internal static string ProblemText(AlertHubException e)
     {
+        if (string.IsNullOrWhiteSpace(e.Problem))
+        {
+            return "";
+        }
         try
         {
             using var doc = JsonDocument.Parse(e.Problem);
             var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return "";
+            }
             var title = root.TryGetProperty("title", out var t) ? t.GetString() : null;
-            var detail = root.TryGetProperty("detail", out var d) ? d.GetString() : null;
-            return string.Join(" — ", new[] { title, detail }.Where(s => !string.IsNullOrEmpty(s)));
+            var parts = new List<string?> { root.TryGetProperty("detail", out var d) ? d.GetString() : null };
+            if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+            {
+                parts.AddRange(errors.EnumerateObject().SelectMany(field => field.Value.ValueKind == JsonValueKind.Array
+                    ? field.Value.EnumerateArray().Select(m => m.GetString())
+                    : [field.Value.ToString()]));
+            }
+            var why = string.Join(" ", parts.Where(p => !string.IsNullOrWhiteSpace(p) && p != title).Distinct());
+            return string.IsNullOrWhiteSpace(title) ? why : why.Length == 0 ? title : $"{title}: {why}";
         }
         catch (JsonException)
         {
-            return e.Problem;
+            return "";
         }
     }
 
+    private static string Joined(string what, string why) => why.Length == 0 ? what : $"{what} {why}";
+
     private static int Fail(string message)
     {
-        AnsiConsole.MarkupLine($"[red]Fout:[/] {Markup.Escape(message)}");
+        Output.Error(message);
         return 1;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using AlertHub.Client;
 using Spectre.Console;
 
@@ -18,16 +19,18 @@ internal sealed class PlainView : IListenView
     {
         var recipients = string.Join(", ", alert.Recipients.Select(r =>
             $"{r.Name}={AlertTable.Delivery(r.Delivery)}{(r.Response is null ? "" : "/" + AlertTable.Answer(r.Response.Value))}"));
-        AnsiConsole.WriteLine($"{(isNew ? "NIEUW" : "UPDATE")} #{alert.Sequence} {alert.SchoolName} {alert.Kind} {alert.Status} id={alert.Id} | {recipients}");
+        Output.Line($"{(isNew ? "NIEUW" : "BIJGEWERKT")} #{alert.Sequence} {AlertTable.Time(alert.RaisedAt)} {alert.SchoolName} "
+            + $"{AlertTable.Kind(alert.Kind)} {AlertTable.Status(alert.Status)} id={alert.Id} | {recipients}");
         return Task.CompletedTask;
     }
 
     public void Status(SubscriptionStatus status) =>
-        AnsiConsole.WriteLine(status.State switch
+        Output.Line(status.State switch
         {
             SubscriptionState.Connected => $"VERBONDEN {status.Url}",
-            SubscriptionState.Reconnecting => $"VERBINDING WEG {status.Url}; opnieuw over {status.RetryIn?.TotalSeconds:0.0} s",
-            _ => $"{status.State.ToString().ToUpperInvariant()} {status.Url}",
+            SubscriptionState.Reconnecting => $"VERBINDING WEG {status.Url}; opnieuw over {status.RetryIn?.TotalSeconds.ToString("0.0", CultureInfo.GetCultureInfo("nl-NL"))} s",
+            SubscriptionState.Connecting => $"VERBINDEN {status.Url}",
+            _ => "GESTOPT",
         });
 
     public Task RunAsync(Func<Task> listen) => listen();
@@ -39,7 +42,7 @@ internal sealed class LiveView : IListenView
     private readonly Dictionary<Guid, AlertDto> _alerts = [];
     private readonly Lock _lock = new();
     private readonly Table _table = new Table().Expand()
-        .AddColumns("#", "School", "Soort", "Status", "Gemeld", "Ontvangers (bezorging / reactie)");
+        .AddColumns("#", "Id", "School", "Soort", "Status", "Gemeld", "Ontvangers (bezorging / reactie)");
     private string _status = "verbinden…";
     private LiveDisplayContext? _context;
 
@@ -65,8 +68,9 @@ internal sealed class LiveView : IListenView
             _status = status.State switch
             {
                 SubscriptionState.Connected => $"[green]verbonden[/] met {Markup.Escape(status.Url?.ToString() ?? "")}",
-                SubscriptionState.Reconnecting => $"[yellow]verbinding weg[/], opnieuw over {status.RetryIn?.TotalSeconds:0.0} s",
-                _ => Markup.Escape(status.State.ToString()),
+                SubscriptionState.Reconnecting => $"[yellow]verbinding weg[/], opnieuw over {status.RetryIn?.TotalSeconds.ToString("0.0", CultureInfo.GetCultureInfo("nl-NL"))} s",
+                SubscriptionState.Connecting => $"verbinden met {Markup.Escape(status.Url?.ToString() ?? "")}…",
+                _ => "gestopt",
             };
             Render();
         }
@@ -91,10 +95,9 @@ internal sealed class LiveView : IListenView
             var status = alert.Status == AlertStatus.Open ? "[red bold]open[/]" : AlertTable.Status(alert.Status);
             var recipients = string.Join("\n", alert.Recipients.Select(r =>
                 $"{Markup.Escape(r.Name)}: {AlertTable.Delivery(r.Delivery)}{(r.Response is null ? "" : " / [bold]" + AlertTable.Answer(r.Response.Value) + "[/]")}"));
-            _table.AddRow(new Markup(alert.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            _table.AddRow(new Markup(alert.Sequence.ToString(CultureInfo.InvariantCulture)), new Markup(AlertIds.Short(alert.Id)),
                 new Markup(Markup.Escape(alert.SchoolName)), new Markup(AlertTable.Kind(alert.Kind)), new Markup(status),
-                new Markup(alert.RaisedAt.ToLocalTime().ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)),
-                new Markup(recipients));
+                new Markup(AlertTable.Time(alert.RaisedAt)), new Markup(recipients));
         }
         _table.Caption($"{_status} · Ctrl+C stopt");
         _context?.Refresh();
@@ -106,16 +109,39 @@ internal static class AlertTable
     public static Table Of(AlertDto alert, string label)
     {
         var table = new Table()
-            .Title($"[bold]{label}[/] #{alert.Sequence} {Markup.Escape(alert.SchoolName)} · {Kind(alert.Kind)} · {Status(alert.Status)} · {alert.RaisedAt.ToLocalTime():HH:mm:ss}")
+            .Title($"[bold]{label}[/] #{alert.Sequence} {Markup.Escape(alert.SchoolName)} · {Kind(alert.Kind)} · {Status(alert.Status)} · {Time(alert.RaisedAt)}")
             .AddColumns("Ontvanger", "Discipline", "Bezorging", "Reactie")
-            .Caption($"id {alert.Id}");
+            .Caption($"id {alert.Id} (kort: {AlertIds.Short(alert.Id)})");
         foreach (var r in alert.Recipients)
         {
-            table.AddRow(Markup.Escape(r.Name), r.Discipline?.ToString() ?? "", Delivery(r.Delivery),
-                r.Response is null ? "" : $"{Answer(r.Response.Value)} {r.RespondedAt?.ToLocalTime():HH:mm:ss}");
+            table.AddRow(Markup.Escape(r.Name), r.Discipline is { } d ? Discipline(d) : "", Delivery(r.Delivery),
+                r.Response is null ? "" : $"{Answer(r.Response.Value)} {(r.RespondedAt is { } at ? Time(at) : "")}");
         }
         return table;
     }
+
+    private static readonly TimeZoneInfo Amsterdam = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
+
+    /// <summary>A moment as the network reads it, in Amsterdam time like the SMS and exports (a server's clock is often UTC).</summary>
+    public static string Time(DateTimeOffset at)
+    {
+        var local = TimeZoneInfo.ConvertTime(at, Amsterdam);
+        var today = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, Amsterdam).Date;
+        return local.ToString(local.Date == today ? "HH:mm:ss" : "d-M-yyyy HH:mm:ss", CultureInfo.InvariantCulture);
+    }
+
+    public static string Discipline(Discipline discipline) => discipline switch
+    {
+        Client.Discipline.Police => "politie",
+        Client.Discipline.YouthWork => "jongerenwerk",
+        Client.Discipline.Enforcement => "handhaving",
+        Client.Discipline.YouthAmbassador => "jeugdambassadeur",
+        Client.Discipline.CompulsoryEducation => "leerplicht",
+        Client.Discipline.SchoolSocialWork => "schoolmaatschappelijk werk",
+        Client.Discipline.YouthCare => "jeugdzorg",
+        Client.Discipline.Municipality => "gemeente",
+        _ => "school",
+    };
 
     public static string Kind(AlertKind kind) => kind switch
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AlertHub.Cli;
 using AlertHub.Cli.Bench;
 using AlertHub.Client;
 using AlertClient.Tests.Support;
@@ -41,7 +42,7 @@ public sealed partial class CliTests
 
         var newLines = cli.Output.Split('\n').Where(l => l.StartsWith("NIEUW", StringComparison.Ordinal)).ToList();
         var line = Assert.Single(newLines);
-        Assert.Contains("GroupMoving", line, StringComparison.Ordinal);
+        Assert.Contains("groep onderweg", line, StringComparison.Ordinal);
         Assert.Single(await coordinator.ListAlertsAsync(status: null));
     }
 
@@ -95,11 +96,152 @@ public sealed partial class CliTests
         await stop.CancelAsync();
         Assert.Equal(0, await listening);
 
-        // Long lines wrap at the console width: read the events from the output as one line.
-        var events = EventLine().Matches(Regex.Replace(cli.Output, @"\s+", " "))
-            .Select(m => (Id: Guid.Parse(m.Groups[3].Value), Line: $"{m.Groups[1].Value} {m.Groups[2].Value}")).ToList();
-        Assert.Equal("NIEUW Open", Assert.Single(events, e => e.Id == open.Id).Line);
-        Assert.Equal("UPDATE Resolved", Assert.Single(events, e => e.Id == resolved.Id).Line);
+        // One event per line, however long (the recipients make it longer than 80 columns): a script reads it as is.
+        var events = cli.Output.Split('\n').Select(l => EventLine().Match(l)).Where(m => m.Success)
+            .Select(m => (Id: Guid.Parse(m.Groups[3].Value), Line: $"{m.Groups[1].Value} {m.Groups[2].Value}", Text: m.Value)).ToList();
+        Assert.Equal("NIEUW open", Assert.Single(events, e => e.Id == open.Id).Line);
+        Assert.Equal("BIJGEWERKT afgehandeld", Assert.Single(events, e => e.Id == resolved.Id).Line);
+        var openLine = Assert.Single(events, e => e.Id == open.Id).Text;
+        Assert.True(openLine.Length > 80, openLine);
+        Assert.All(open.Recipients, r => Assert.Contains(r.Name + "=", openLine, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Cli_HelpAndInputErrors_AreDutch_AndNameTheCommandAlerthub()
+    {
+        using var cli = new Cli();
+        cli.As("nobody");
+        Assert.Equal(0, await cli.RunAsync("--help"));
+        Assert.Equal(0, await cli.RunAsync("login", "--help"));
+        Assert.Equal(0, await cli.RunAsync("ack", "-h"));
+        Assert.Equal(0, await cli.RunAsync("listen", "--help"));
+        var help = cli.Output;
+        Assert.Contains("Gebruik:", help, StringComparison.Ordinal);
+        Assert.Contains("alerthub login [opties]", help, StringComparison.Ordinal);
+        Assert.Contains("alerthub ack <melding> <reactie>", help, StringComparison.Ordinal);
+        Assert.Contains("--email <e-mailadres>", help, StringComparison.Ordinal);
+        Assert.Contains("(verplicht)", help, StringComparison.Ordinal);
+        Assert.Contains("[standaard: http://127.0.0.1:5080]", help, StringComparison.Ordinal);
+        Assert.Contains("Deze hulp tonen", help, StringComparison.Ordinal);
+
+        var from = cli.Output.Length;
+        Assert.Equal(2, await cli.RunAsync("login"));
+        Assert.Equal(2, await cli.RunAsync("ack"));
+        Assert.Equal(2, await cli.RunAsync("listen", "--since", "gisteren", "--duration", "lang"));
+        Assert.Equal(2, await cli.RunAsync("meld"));
+        Assert.Equal(2, await cli.RunAsync());
+        var errors = cli.Output[from..];
+        Assert.Contains("De optie --email is verplicht.", errors, StringComparison.Ordinal);
+        Assert.Contains("Het argument <melding> ontbreekt.", errors, StringComparison.Ordinal);
+        Assert.Contains("Ongeldige waarde 'gisteren' voor --since. Gebruik een heel getal.", errors, StringComparison.Ordinal);
+        Assert.Contains("Ongeldige waarde 'lang' voor --duration.", errors, StringComparison.Ordinal);
+        Assert.Contains("Onbekende invoer: 'meld'.", errors, StringComparison.Ordinal);
+        Assert.Contains("Kies een opdracht: login, raise, listen, ack, status, bench.", errors, StringComparison.Ordinal);
+        Assert.Contains("Zie 'alerthub listen --help'.", errors, StringComparison.Ordinal);
+
+        // Without --password and without a terminal to ask on: a Dutch way out, never a password in the history.
+        Environment.SetEnvironmentVariable("ALERTHUB_PASSWORD", null);
+        Assert.Equal(1, await cli.RunAsync("login", "--url", "http://127.0.0.1:9", "--email", TestHost.Police));
+        Assert.Contains("ALERTHUB_PASSWORD", cli.Output, StringComparison.Ordinal);
+
+        foreach (var english in new[] { "Usage", "Options", "Arguments", "Commands", "REQUIRED", "Required", "Show help", "AlertHub.Cli", "Cannot parse", "Unrecognized", "default:" })
+        {
+            Assert.DoesNotContain(english, cli.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Cli_Ack_TakesTheShortIdOrNumber_AndDutchAnswers_ShowsFieldErrorsAndTimesInAmsterdam()
+    {
+        async Task Ok(Cli cli, params string[] args) => Assert.True(await cli.RunAsync(args) == 0, cli.Output);
+        await using var host = await TestHost.StartAsync();
+        using var cli = new Cli();
+        var url = host.BaseAddress.ToString();
+        cli.As("coordinator");
+        await Ok(cli, "login", "--url", url, "--email", TestHost.Coordinator, "--password", TestHost.DemoPassword);
+        await Ok(cli, "raise", "--kind", "wapen");
+        var id = Guid.Parse(IdLine().Match(cli.Output).Groups[1].Value);
+        await Ok(cli, "raise", "--kind", "vechtpartij");
+
+        // The server's own words for a field it refuses, not only "Ongeldige invoer".
+        Assert.Equal(1, await cli.RunAsync("raise", "--note", new string('x', 501)));
+        Assert.Contains("De notitie mag hoogstens 500 tekens zijn.", cli.Output, StringComparison.Ordinal);
+        Assert.Equal(1, await cli.RunAsync("raise", "--kind", "brand"));
+        Assert.Contains("Onbekende soort 'brand'. Kies dreiging, wapen", cli.Output, StringComparison.Ordinal);
+
+        cli.As("police");
+        await Ok(cli, "login", "--url", url, "--email", TestHost.Police, "--password", TestHost.DemoPassword);
+        var from = cli.Output.Length;
+        await Ok(cli, "status");
+        var status = cli.Output[from..];
+        Assert.Contains($"kort: {id.ToString("N")[^8..]}", status, StringComparison.Ordinal);
+        Assert.Contains("politie", status, StringComparison.Ordinal);
+        Assert.DoesNotContain("Police", status, StringComparison.Ordinal);
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        var raised = await coordinator.GetAlertAsync(id);
+        var amsterdam = TimeZoneInfo.ConvertTime(raised.RaisedAt, TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam"));
+        Assert.Contains(amsterdam.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), status, StringComparison.Ordinal);
+
+        await Ok(cli, "ack", id.ToString("N")[^8..], "onderweg");
+        Assert.Equal(AckResponse.OnMyWay, (await coordinator.GetAlertAsync(id)).Recipients.Single(r => r.Discipline == Discipline.Police).Response);
+        await Ok(cli, "ack", $"#{raised.Sequence}", "ter plaatse");
+        Assert.Equal(AckResponse.OnScene, (await coordinator.GetAlertAsync(id)).Recipients.Single(r => r.Discipline == Discipline.Police).Response);
+
+        from = cli.Output.Length;
+        Assert.Equal(1, await cli.RunAsync("ack", "ffff0000", "gezien"));
+        Assert.Equal(1, await cli.RunAsync("ack", "ab", "gezien"));
+        Assert.Equal(1, await cli.RunAsync("ack", id.ToString("N")[^8..], "misschien"));
+        var refused = cli.Output[from..];
+        Assert.Contains("Geen melding gevonden met id 'ffff0000'.", refused, StringComparison.Ordinal);
+        Assert.Contains("geef het korte id uit de kolom Id (minstens 4 tekens)", refused, StringComparison.Ordinal);
+        Assert.Contains("Onbekende reactie 'misschien'.", refused, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ShortIds_ThatFitTwoAlerts_AreRefusedWithTheCandidates()
+    {
+        // Time-ordered ids of two alerts raised a moment apart share their start; the short id is their end.
+        var first = Guid.Parse("01a23a77-c6b7-76a3-bc84-bc21fad16a71");
+        var second = Guid.Parse("01a23a77-c8fb-79b9-9168-51df7cf7bc0e");
+        IReadOnlyList<(Guid, long)> alerts = [(first, 7), (second, 8)];
+
+        Assert.Equal("fad16a71", AlertIds.Short(first));
+        Assert.Equal(first, AlertIds.Pick(alerts, "fad16a71"));
+        Assert.Equal(second, AlertIds.Pick(alerts, "7bc0e"));
+        Assert.Equal(second, AlertIds.Pick(alerts, "01A23A77-C8"));
+        Assert.Equal(second, AlertIds.Pick(alerts, "#8"));
+        var ambiguous = Assert.Throws<UserError>(() => AlertIds.Pick(alerts, "01a23a77"));
+        Assert.Equal("Het id '01a23a77' past bij meer meldingen (#7 fad16a71, #8 7cf7bc0e); geef meer tekens.", ambiguous.Message);
+        Assert.Throws<UserError>(() => AlertIds.Pick(alerts, "#9"));
+    }
+
+    [Fact]
+    public async Task Cli_Listen_WhenTheSessionsHubIsDown_KeepsTryingAndUsesTheOtherHub()
+    {
+        await using var host = await TestHost.StartAsync();
+        using var cli = new Cli();
+        cli.As("police");
+        Assert.Equal(0, await cli.RunAsync("login", "--url", host.BaseAddress.ToString(), "--email", TestHost.Police, "--password", TestHost.DemoPassword));
+        // The node the session was made on is gone; another node of the same hub is up.
+        var session = JsonSerializer.Deserialize<JsonElement>(await File.ReadAllTextAsync(cli.SessionFile("police")));
+        var dead = $"http://127.0.0.1:{FreePort.Next()}/";
+        await File.WriteAllTextAsync(cli.SessionFile("police"), JsonSerializer.Serialize(new
+        {
+            url = dead, accessToken = session.GetProperty("accessToken").GetString(), refreshToken = session.GetProperty("refreshToken").GetString(),
+            expiresAt = session.GetProperty("expiresAt").GetDateTimeOffset(),
+        }));
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var listening = cli.RunAsync(stop.Token, "listen", "--plain", "--duration", "00:01:30", "--hub", host.BaseAddress.ToString());
+        await Eventually.TrueAsync(() => cli.Output.Contains($"VERBONDEN {host.BaseAddress}", StringComparison.Ordinal), "the listener connecting to the other hub", TimeSpan.FromSeconds(30));
+        Assert.False(listening.IsCompleted);
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        var alert = await coordinator.RaiseAsync();
+        await Eventually.TrueAsync(() => cli.Output.Contains($"id={alert.Id}", StringComparison.Ordinal), "the listener showing the alert");
+        await stop.CancelAsync();
+        Assert.Equal(0, await listening);
+        Assert.Contains("is nu niet bereikbaar", cli.Output, StringComparison.Ordinal);
+        Assert.Contains($"VERBINDING WEG {dead}", cli.Output, StringComparison.Ordinal);
     }
 
     /// <summary>Runs <c>raise --key</c> and returns what it printed, on one line.</summary>
@@ -168,6 +310,6 @@ public sealed partial class CliTests
     [GeneratedRegex(@"id ([0-9a-f\-]{36})")]
     private static partial Regex IdLine();
 
-    [GeneratedRegex(@"(NIEUW|UPDATE) #\d+ .+? (Open|Resolved|Cancelled) id=([0-9a-f\-]{36})")]
+    [GeneratedRegex(@"(NIEUW|BIJGEWERKT) #\d+ .+? (open|afgehandeld|ingetrokken) id=([0-9a-f\-]{36}) \| .*")]
     private static partial Regex EventLine();
 }

@@ -118,6 +118,32 @@ public sealed class AccessibilityTests(BrowserFixture browser, ITestOutputHelper
         }
         Assert.True(bad.Count == 0, $"{screen}: " + string.Join("; ", bad.Select(v =>
             $"{v.Impact} {v.Id} ({v.Help}) at {string.Join(", ", v.Nodes.Take(3).Select(n => string.Join(" ", n.Target)))}")));
+        await AssertTapTargetsAsync(page, screen);
+    }
+
+    /// <summary>
+    /// Every control on the screen can be hit with a thumb: at least 44 × 44 CSS px (v1 had 20–24 px). A link
+    /// inside running text is the one exception WCAG makes; a checkbox counts with its label.
+    /// </summary>
+    private static async Task AssertTapTargetsAsync(IPage page, string screen)
+    {
+        var small = await page.EvaluateAsync<string[]>("""
+            () => {
+              const small = [];
+              for (const el of document.querySelectorAll('button, a[href], input, select, textarea, summary')) {
+                if (el.type === 'hidden' || el.closest('[hidden]') || getComputedStyle(el).visibility === 'hidden') continue;
+                if (el.tagName === 'A' && getComputedStyle(el).display === 'inline') continue;
+                const target = (el.type === 'checkbox' || el.type === 'radio') ? (el.closest('label') || el) : el;
+                const box = target.getBoundingClientRect();
+                if (box.width <= 1 || box.height <= 1) continue;
+                if (box.width < 44 || box.height < 44) {
+                  small.push(`${el.tagName.toLowerCase()}${el.dataset.testid ? '[' + el.dataset.testid + ']' : ''} "${(el.textContent || el.name || '').trim().slice(0, 30)}" ${Math.round(box.width)}×${Math.round(box.height)}`);
+                }
+              }
+              return small;
+            }
+            """);
+        Assert.True(small.Length == 0, $"{screen}: tap targets under 44 px: " + string.Join("; ", small));
     }
 
     private static async Task<string> RaiseAsync(HttpClient coordinator)

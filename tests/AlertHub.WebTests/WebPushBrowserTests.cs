@@ -74,6 +74,34 @@ public sealed class WebPushBrowserTests(BrowserFixture browser)
         // The service worker confirmed receipt by itself: no SMS will be needed for this partner.
         await Eventually.HoldsAsync(() => coordinator.GetAlertAsync(alert.Id),
             a => a.Recipients.Single(r => r.Discipline == Discipline.Police).ReceivedAt is not null, TimeSpan.FromSeconds(10), "the receipt");
+
+        // "Onderweg" on the notification answers without opening the app. A click is dispatched in the service
+        // worker (headless chromium shows no notification to click); its handler sends the answer first.
+        var answer = await EvaluateInServiceWorkerAsync("""
+            (async () => {
+              const [notification] = await self.registration.getNotifications();
+              const original = self.fetch;
+              const answered = new Promise((resolve) => {
+                self.fetch = (...args) => {
+                  const call = original(...args);
+                  if (String(args[0]).endsWith('/acknowledgements')) {
+                    call.then((r) => resolve(r.status), (e) => resolve(String(e)));
+                  }
+                  return call;
+                };
+              });
+              // waitUntil refuses a script-made event (reported as an error after the handler sent the answer), so
+              // this waits for the answer itself and keeps the worker alive as waitUntil would.
+              self.dispatchEvent(new NotificationEvent('notificationclick', { notification, action: 'on_my_way' }));
+              const status = await answered;
+              self.fetch = original;
+              return `answered ${status}`;
+            })()
+            """);
+        Assert.Equal("answered 200", answer);
+        var answered = await Eventually.HoldsAsync(() => coordinator.GetAlertAsync(alert.Id),
+            a => a.Recipients.Single(r => r.Discipline == Discipline.Police).Response is not null, TimeSpan.FromSeconds(10), "the answer from the notification");
+        Assert.Equal(AckResponse.OnMyWay, answered.Recipients.Single(r => r.Discipline == Discipline.Police).Response);
         Assert.Empty(browser.PageErrors);
     }
 
@@ -104,5 +132,36 @@ public sealed class WebPushBrowserTests(BrowserFixture browser)
         await Assertions.Expect(lead.Locator("[data-testid=alert-live]")).ToContainTextAsync("Demo College Zaandam");
         Assert.EndsWith($"#/melding/{alert.Id}", lead.Url);
         Assert.Empty(browser.PageErrors);
+    }
+
+    /// <summary>
+    /// Runs a script inside the service worker, through the browser's DevTools session (Playwright for .NET has no
+    /// handle on service workers): attach to its target, then Runtime.evaluate over Target.sendMessageToTarget.
+    /// </summary>
+    private async Task<string> EvaluateInServiceWorkerAsync(string expression)
+    {
+        var cdp = await browser.Browser.NewBrowserCDPSessionAsync();
+        var targets = await cdp.SendAsync("Target.getTargets");
+        var targetId = targets!.Value.GetProperty("targetInfos").EnumerateArray()
+            .First(t => t.GetProperty("type").GetString() == "service_worker").GetProperty("targetId").GetString()!;
+        var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cdp.Event("Target.receivedMessageFromTarget").OnEvent += (_, e) =>
+        {
+            var message = JsonDocument.Parse(e!.Value.GetProperty("message").GetString()!).RootElement;
+            if (message.TryGetProperty("id", out var id) && id.GetInt32() == 1)
+            {
+                answer.TrySetResult(message.ToString());
+            }
+        };
+        var attached = await cdp.SendAsync("Target.attachToTarget", new() { ["targetId"] = targetId, ["flatten"] = false });
+        var sessionId = attached!.Value.GetProperty("sessionId").GetString()!;
+        await cdp.SendAsync("Target.sendMessageToTarget", new()
+        {
+            ["sessionId"] = sessionId,
+            ["message"] = JsonSerializer.Serialize(new { id = 1, method = "Runtime.evaluate", @params = new { expression, awaitPromise = true, returnByValue = true } }),
+        });
+        var result = JsonDocument.Parse(await answer.Task.WaitAsync(TimeSpan.FromSeconds(15))).RootElement;
+        await cdp.DetachAsync();
+        return result.GetProperty("result").GetProperty("result").TryGetProperty("value", out var value) ? value.ToString() : result.ToString();
     }
 }

@@ -9,19 +9,19 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var connections = new Option<int>("--connections", "-n") { Description = "Aantal partnerverbindingen", DefaultValueFactory = _ => 2000 };
-        var accounts = new Option<int>("--accounts") { Description = "Partneraccounts waarover de verbindingen verdeeld worden (= ontvangers per melding)", DefaultValueFactory = _ => 10 };
-        var rate = new Option<double>("--rate") { Description = "Meldingen per seconde (open loop)", DefaultValueFactory = _ => 10 };
-        var duration = new Option<int>("--seconds") { Description = "Duur van de meting in seconden", DefaultValueFactory = _ => 30 };
-        var drain = new Option<int>("--drain") { Description = "Maximaal zoveel seconden nalopen na de laatste melding", DefaultValueFactory = _ => 10 };
+        var connections = new Option<int>("--connections", "-n") { HelpName = "aantal", Description = "Aantal partnerverbindingen", DefaultValueFactory = _ => 2000 };
+        var accounts = new Option<int>("--accounts") { HelpName = "aantal", Description = "Partneraccounts waarover de verbindingen verdeeld worden (= ontvangers per melding)", DefaultValueFactory = _ => 10 };
+        var rate = new Option<double>("--rate") { HelpName = "per-seconde", Description = "Meldingen per seconde (open loop)", DefaultValueFactory = _ => 10 };
+        var duration = new Option<int>("--seconds") { HelpName = "seconden", Description = "Duur van de meting in seconden", DefaultValueFactory = _ => 30 };
+        var drain = new Option<int>("--drain") { HelpName = "seconden", Description = "Maximaal zoveel seconden nalopen na de laatste melding", DefaultValueFactory = _ => 10 };
         var raiseOnly = new Option<bool>("--raise-only") { Description = "Alleen melden en opslaan, zo snel als het kan (geen verbindingen)" };
-        var concurrency = new Option<int>("--concurrency") { Description = "Gelijktijdige meldingen bij --raise-only", DefaultValueFactory = _ => 8 };
+        var concurrency = new Option<int>("--concurrency") { HelpName = "aantal", Description = "Gelijktijdige meldingen bij --raise-only", DefaultValueFactory = _ => 8 };
         var noBare = new Option<bool>("--no-bare") { Description = "De kale SignalR-hub niet meten" };
-        var url = new Option<string?>("--url") { Description = "Een al draaiende bench-hub (bench/BenchHost met --Bench:Partners); standaard start de bench er zelf een" };
-        var bareUrl = new Option<string?>("--bare-url") { Description = "Een al draaiende BareHub" };
-        var hubDll = new Option<string?>("--hub-dll") { Description = "Pad naar AlertHub.BenchHost.dll (standaard: gebouwd in deze repository)" };
-        var bareDll = new Option<string?>("--bare-dll") { Description = "Pad naar BareHub.dll" };
-        var json = new Option<string?>("--json") { Description = "Schrijf de resultaten ook als JSON naar dit bestand" };
+        var url = new Option<string?>("--url") { HelpName = "adres", Description = "Een al draaiende bench-hub (bench/BenchHost met --Bench:Partners); standaard start de bench er zelf een" };
+        var bareUrl = new Option<string?>("--bare-url") { HelpName = "adres", Description = "Een al draaiende BareHub" };
+        var hubDll = new Option<string?>("--hub-dll") { HelpName = "pad", Description = "Pad naar AlertHub.BenchHost.dll (standaard: gebouwd in deze repository)" };
+        var bareDll = new Option<string?>("--bare-dll") { HelpName = "pad", Description = "Pad naar BareHub.dll" };
+        var json = new Option<string?>("--json") { HelpName = "bestand", Description = "Schrijf de resultaten ook als JSON naar dit bestand" };
         var command = new Command("bench", "Fan-out meten: N partners, meldingen in vast tempo, latentie per ontvanger en per melding")
         {
             connections, accounts, rate, duration, drain, raiseOnly, concurrency, noBare, url, bareUrl, hubDll, bareDll, json,

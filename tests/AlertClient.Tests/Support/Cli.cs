@@ -34,7 +34,7 @@ public sealed class Cli : IDisposable
     public Task<int> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
 
     public Task<int> RunAsync(CancellationToken ct, params string[] args) =>
-        CliApp.Build().Parse(args).InvokeAsync(cancellationToken: ct);
+        CliApp.RunAsync(args, ct);
 
     public void Dispose()
     {
