@@ -257,12 +257,27 @@ public sealed record ActionItemDto(Guid? Id, string? Description, string? Owner,
 /// <summary>Who wrote what in an evaluation, kept as it was written.</summary>
 public sealed record EvaluationInputDto(DateTimeOffset At, string By, string Field, string Text);
 
-/// <summary>Body of <c>PUT /api/evaluations/{id}</c>: only the fields given are changed.</summary>
+/// <summary>
+/// Body of <c>PUT /api/evaluations/{id}</c>: only the answers given are changed. It may be the Evaluation as
+/// <c>GET</c> returned it (CONTRACT v2): the read-only fields are then ignored when they equal the stored value
+/// and refused (400, naming the field) when they differ; <c>overdue</c> is worked out by the hub and ignored.
+/// </summary>
 public sealed record UpdateEvaluationRequest(
     string? WentWell = null,
     string? WentWrong = null,
     string? Cooperation = null,
-    IReadOnlyList<ActionItemDto>? ActionItems = null);
+    IReadOnlyList<ActionItemDto>? ActionItems = null,
+    Guid? Id = null,
+    Guid? AlertId = null,
+    string? RegionId = null,
+    DateTimeOffset? DueAt = null,
+    EvaluationStatus? Status = null,
+    DateTimeOffset? ClosedAt = null,
+    string? ClosedBy = null,
+    string? SchoolName = null,
+    DateTimeOffset? AlertRaisedAt = null,
+    bool? Overdue = null,
+    IReadOnlyList<EvaluationInputDto>? Inputs = null);
 
 /// <summary>An open action item across evaluations of a region.</summary>
 public sealed record OpenActionItemDto(Guid Id, Guid EvaluationId, string SchoolName, DateTimeOffset AlertRaisedAt,

@@ -44,6 +44,7 @@ internal sealed class UpdateEvaluationHandler(AlertHubDbContext db, TimeProvider
         }
         var now = time.Now();
         var answers = command.Answers;
+        RefuseChangedReadOnlyFields(answers, evaluation.ToDto(now));
 
         void Record(string field, string text)
         {
@@ -94,5 +95,36 @@ internal sealed class UpdateEvaluationHandler(AlertHubDbContext db, TimeProvider
         }
         await db.SaveChangesAsync(ct);
         return evaluation.ToDto(now);
+    }
+
+    /// <summary>What GET returned may come back as it was; a read-only field that differs is a mistake worth naming.</summary>
+    private static void RefuseChangedReadOnlyFields(UpdateEvaluationRequest given, EvaluationDto stored)
+    {
+        var changed = new List<string>();
+        void Check<T>(T? value, T current, string field)
+        {
+            if (value is not null && !EqualityComparer<T>.Default.Equals(value, current))
+            {
+                changed.Add(field);
+            }
+        }
+        Check(given.Id, stored.Id, "id");
+        Check(given.AlertId, stored.AlertId, "alertId");
+        Check(given.RegionId, stored.RegionId, "regionId");
+        Check(given.DueAt, stored.DueAt, "dueAt");
+        Check(given.Status, stored.Status, "status");
+        Check(given.ClosedAt, stored.ClosedAt ?? default, "closedAt");
+        Check(given.ClosedBy, stored.ClosedBy ?? "", "closedBy");
+        Check(given.SchoolName, stored.SchoolName, "schoolName");
+        Check(given.AlertRaisedAt, stored.AlertRaisedAt, "alertRaisedAt");
+        if (given.Inputs is { } inputs && !inputs.SequenceEqual(stored.Inputs))
+        {
+            changed.Add("inputs");
+        }
+        if (changed.Count > 0)
+        {
+            throw new ValidationException(changed.Select(field => new FluentValidation.Results.ValidationFailure(field,
+                "Dit veld kan niet worden gewijzigd; laat het weg of stuur het zoals GET het gaf.")));
+        }
     }
 }

@@ -192,6 +192,54 @@ public sealed class EvaluationTests
     }
 
     [Fact]
+    public async Task Put_TakesTheEvaluationAsGetReturnedIt_RefusesChangedReadOnlyFieldsByName()
+    {
+        await using var host = await TestHost.StartAsync();
+        var alert = await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync();
+        var teamLead = await host.LoginAsync(TestHost.TeamLead);
+        var id = alert.EvaluationId!.Value;
+        await PutAsync(teamLead, id, new UpdateEvaluationRequest(WentWell: "Snel ter plaatse",
+            ActionItems: [new ActionItemDto(null, "Camerabeelden opvragen", null, null, false)]));
+
+        // Read, edit one answer, write the whole document back: what a generated client does.
+        using var read = await teamLead.Http.GetAsync($"/api/evaluations/{id}");
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await read.Content.ReadAsStringAsync())!.AsObject();
+        document["cooperation"] = "Korte lijnen met de wijkagent";
+        using (var put = await teamLead.Http.PutAsync($"/api/evaluations/{id}", Json(document)))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+        var stored = await GetAsync(teamLead, id);
+        Assert.Equal("Korte lijnen met de wijkagent", stored.Cooperation);
+        Assert.Equal("Snel ter plaatse", stored.WentWell);
+        Assert.Equal("Camerabeelden opvragen", Assert.Single(stored.ActionItems).Description);
+
+        foreach (var (field, value) in new (string, System.Text.Json.Nodes.JsonNode)[]
+        {
+            ("status", "closed"), ("regionId", "elders"), ("id", Guid.NewGuid().ToString()), ("dueAt", "2020-01-01T00:00:00Z"),
+        })
+        {
+            var changed = System.Text.Json.Nodes.JsonNode.Parse(document.ToJsonString())!.AsObject();
+            changed[field] = value;
+            using var refused = await teamLead.Http.PutAsync($"/api/evaluations/{id}", Json(changed));
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var errors = (await refused.ProblemAsync()).GetProperty("errors");
+            Assert.Contains("kan niet worden gewijzigd", errors.GetProperty(field)[0].GetString(), StringComparison.Ordinal);
+        }
+        var unknown = System.Text.Json.Nodes.JsonNode.Parse(document.ToJsonString())!.AsObject();
+        unknown["priority"] = "hoog";
+        using (var refused = await teamLead.Http.PutAsync($"/api/evaluations/{id}", Json(unknown)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.True((await refused.ProblemAsync()).GetProperty("errors").TryGetProperty("priority", out _));
+        }
+        Assert.Equal(EvaluationStatus.Open, (await GetAsync(teamLead, id)).Status);
+
+        static StringContent Json(System.Text.Json.Nodes.JsonObject body) =>
+            new(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+    }
+
+    [Fact]
     public async Task OnlyTeamLeadAndParticipants_ReadOrWrite_OnlyTeamLeadCloses()
     {
         await using var host = await TestHost.StartAsync();
