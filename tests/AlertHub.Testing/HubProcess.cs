@@ -29,7 +29,7 @@ public sealed class HubProcess : IAsyncDisposable
         var port = FreePort.Next();
         var folder = ServerProcess.CreateFolder("hub");
         var arguments = new List<string> { HubDll(), "--urls", $"http://127.0.0.1:{port}", "--contentRoot", folder,
-            "--Demo:Enabled=true", "--Security:LoginPerMinute=1000", "--Security:ApiPerMinute=10000",
+            "--Demo:Enabled=true", "--Security:LoginPerMinute=1000", "--Security:ApiPerMinute=10000", "--Security:RaiseBurst=100000",
             $"--Sms:OutboxPath={Path.Combine(folder, "sms-outbox.jsonl")}", $"--Node:Folder={folder}" };
         var self = new Uri($"http://127.0.0.1:{port}");
         arguments.AddRange(TestHost.WithOwnPublicUrl(settings, self).Where(s => s.Value is not null).Select(s => $"--{s.Key}={s.Value}"));

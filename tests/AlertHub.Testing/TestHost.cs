@@ -198,6 +198,9 @@ public sealed class TestHost : IAsyncDisposable
             // Tests sign in dozens of times a minute from one address; AbuseLimitTests checks the real limits.
             builder.UseSetting("Security:LoginPerMinute", "1000");
             builder.UseSetting("Security:ApiPerMinute", "10000");
+            // Many tests raise dozens of alerts as one coordinator on a clock that does not move; RaiseBurstTests
+            // checks the burst limit with its default.
+            builder.UseSetting("Security:RaiseBurst", "100000");
             if (PostgresServer.Requested)
             {
                 // The same directory means the same database, so restart and two-node tests work alike.

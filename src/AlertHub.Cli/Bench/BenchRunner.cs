@@ -107,6 +107,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
             "--Alerts:EscalateAfter=1.00:00:00",
             // A load test raises far faster than any coordinator; the per-person limits would refuse it.
             "--Security:RaisePerMinute=10000",
+            "--Security:RaiseBurst=100000",
             "--Security:ApiPerMinute=100000",
             "--Security:LoginPerMinute=1000",
             "--Security:RequireHttps=false",

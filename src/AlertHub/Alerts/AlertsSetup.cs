@@ -11,6 +11,7 @@ internal static class AlertsSetup
         var services = builder.Services;
         services.AddSingleton<ReceiptsSeen>();
         services.AddScoped<AlertAudience>();
+        services.AddSingleton<RaiseBurst>();
         services.AddScoped<AlertVersions>();
         services.AddScoped<Infrastructure.Data.ISaveChangesStep>(sp => sp.GetRequiredService<AlertVersions>());
         var signalR = services.AddSignalR(options =>

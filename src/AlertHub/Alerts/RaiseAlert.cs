@@ -1,3 +1,5 @@
+using AlertHub.Infrastructure.Security;
+using System.Collections.Concurrent;
 using AlertHub.Client;
 using AlertHub.Hotline;
 using AlertHub.Infrastructure;
@@ -36,7 +38,8 @@ internal sealed class RaiseAlertHandler(
     AlertHubMetrics metrics,
     TimeProvider time,
     IOptions<HotlineOptions> hotline,
-    IOptions<AlertsOptions> options) : ICommandHandler<RaiseAlert, RaiseAlertResult>
+    IOptions<AlertsOptions> options,
+    RaiseBurst burst) : ICommandHandler<RaiseAlert, RaiseAlertResult>
 {
     public async ValueTask<RaiseAlertResult> Handle(RaiseAlert command, CancellationToken ct)
     {
@@ -56,6 +59,10 @@ internal sealed class RaiseAlertHandler(
             // Older than the window: the key is free again.
             await db.Alerts.Where(a => a.Id == earlier.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.IdempotencyKey, (string?)null), ct);
         }
+
+        // One new alert of this person at a time on this node, so the count below cannot be passed by a volley.
+        using var turn = await burst.TurnAsync(caller.Id, ct);
+        await burst.CheckAsync(db, caller.Id, now, ct);
 
         var schoolId = command.SchoolId ?? caller.SchoolId
             ?? throw Invalid.Field("schoolId", "Je bent niet aan een school gekoppeld; geef een school op.");
@@ -107,4 +114,41 @@ internal sealed class RaiseAlertHandler(
 
     private Task<Alert?> ExistingAsync(Guid callerId, string key, CancellationToken ct) =>
         db.Alerts.WithDetails().AsNoTracking().FirstOrDefaultAsync(a => a.RaisedById == callerId && a.IdempotencyKey == key, ct);
+}
+
+/// <summary>
+/// The burst limit on new alerts per person (<c>Security:RaiseBurst</c> within <c>Security:RaiseBurstWindow</c>):
+/// counted from the stored alerts, so it holds across nodes and restarts, and only for alerts that are new.
+/// </summary>
+internal sealed class RaiseBurst(IOptionsMonitor<SecurityOptions> options)
+{
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _turns = new();
+
+    public async Task<IDisposable> TurnAsync(Guid personId, CancellationToken ct)
+    {
+        var turn = _turns.GetOrAdd(personId, _ => new SemaphoreSlim(1, 1));
+        await turn.WaitAsync(ct);
+        return new Release(turn);
+    }
+
+    public async Task CheckAsync(AlertHubDbContext db, Guid personId, DateTimeOffset now, CancellationToken ct)
+    {
+        var (limit, window) = (options.CurrentValue.RaiseBurst, options.CurrentValue.RaiseBurstWindow);
+        var since = now - window;
+        var recent = await db.Alerts.AsNoTracking().Where(a => a.RaisedById == personId && a.RaisedAt > since)
+            .OrderByDescending(a => a.RaisedAt).Select(a => a.RaisedAt).Take(limit).ToListAsync(ct);
+        if (recent.Count >= limit)
+        {
+            // Free again when the oldest of the last `limit` alerts leaves the window.
+            throw new TooManyRequestsException(
+                $"Je hebt in {window.TotalSeconds:0} seconden al {limit} meldingen gemaakt; een nieuwe kan over enkele seconden. "
+                + "De meldingen die er al zijn, zijn verstuurd. Bel bij acuut gevaar 112.",
+                recent[^1] + window - now);
+        }
+    }
+
+    private sealed class Release(SemaphoreSlim turn) : IDisposable
+    {
+        public void Dispose() => turn.Release();
+    }
 }

@@ -29,6 +29,51 @@ public sealed class AbuseLimitTests
     }
 
     [Fact]
+    public async Task AVolleyOfRaises_OnlyTheBurstGetsThrough_RepeatsStillAnswer_AndTheWindowFreesIt()
+    {
+        Assert.Equal(5, new AlertHub.Infrastructure.Security.SecurityOptions().RaiseBurst); // the default this test uses
+        var time = TestClock.Fake();
+        await using var host = await TestHost.StartAsync(time: time, settings: new Dictionary<string, string?>
+        {
+            ["Security:RaiseBurst"] = "5", ["Security:RaisePerMinute"] = "1000",
+            ["Alerts:SmsFallbackAfter"] = "01:00:00", ["Alerts:EscalateAfter"] = "01:00:00",
+        });
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+
+        // A stolen token firing 40 raises at once: 5 alerts, 35 refusals in Dutch with Retry-After.
+        var volley = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/alerts") { Headers = { { "Idempotency-Key", $"volley-{i}" } } };
+            using var response = await coordinator.Http.SendAsync(request);
+            return (i, response.StatusCode, RetryAfter: response.Headers.RetryAfter?.Delta, Body: await response.Content.ReadAsStringAsync());
+        }));
+        Assert.Equal(5, volley.Count(v => v.StatusCode == HttpStatusCode.Created));
+        var refused = volley.Where(v => v.StatusCode != HttpStatusCode.Created).ToList();
+        Assert.Equal(35, refused.Count);
+        Assert.All(refused, r =>
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, r.StatusCode);
+            Assert.InRange(r.RetryAfter!.Value.TotalSeconds, 1, 10);
+            Assert.Contains("al 5 meldingen gemaakt", r.Body, StringComparison.Ordinal);
+            Assert.Contains("112", r.Body, StringComparison.Ordinal);
+        });
+        Assert.Equal(5, (await coordinator.ListAlertsAsync(status: null)).Count);
+
+        // A retry of a tap that got through is no new alert: it still answers with that alert.
+        var first = volley.First(v => v.StatusCode == HttpStatusCode.Created).i;
+        using (var repeat = new HttpRequestMessage(HttpMethod.Post, "/api/alerts") { Headers = { { "Idempotency-Key", $"volley-{first}" } } })
+        using (var answer = await coordinator.Http.SendAsync(repeat))
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        }
+        // Another coordinator is not held up by it.
+        Assert.Equal(AlertStatus.Open, (await (await host.LoginAsync(TestHost.Coordinator2)).RaiseAsync()).Status);
+
+        await time.AdvanceAsync(TimeSpan.FromSeconds(11));
+        Assert.Equal(AlertStatus.Open, (await coordinator.RaiseAsync(idempotencyKey: "after-the-window")).Status);
+    }
+
+    [Fact]
     public async Task LoginAttemptsOverTheLimit_Get429WithRetryAfter()
     {
         await using var host = await TestHost.StartAsync(settings: new Dictionary<string, string?> { ["Security:LoginPerMinute"] = "3" });

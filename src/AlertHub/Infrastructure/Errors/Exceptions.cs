@@ -12,6 +12,12 @@ internal sealed class ForbiddenException(string message) : Exception(message);
 /// <summary>The request is valid but clashes with the current state (e.g. acknowledging a closed alert).</summary>
 internal sealed class ConflictException(string message) : Exception(message);
 
+/// <summary>Too much at once from one caller: 429 with Retry-After.</summary>
+internal sealed class TooManyRequestsException(string message, TimeSpan retryAfter) : Exception(message)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
 internal static class Invalid
 {
     /// <summary>A validation error on one field, found by a handler rather than a validator (it needed the database).</summary>

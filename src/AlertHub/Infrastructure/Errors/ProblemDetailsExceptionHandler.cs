@@ -22,6 +22,7 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
                 Status = StatusCodes.Status422UnprocessableEntity, Title = "Nog niet compleet", Detail = u.Message,
             },
             ConflictException c => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = c.Message },
+            TooManyRequestsException t => TooMany(httpContext, t),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
             _ => null,
         };
@@ -42,6 +43,13 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
             ProblemDetails = problem,
             Exception = exception,
         });
+    }
+
+    private static ProblemDetails TooMany(HttpContext context, TooManyRequestsException exception)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(exception.RetryAfter.TotalSeconds))
+            .ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new ProblemDetails { Status = StatusCodes.Status429TooManyRequests, Title = "Te veel verzoeken", Detail = exception.Message };
     }
 
     private static ValidationProblemDetails Validation(ValidationException exception)

@@ -22,6 +22,17 @@ internal sealed class SecurityOptions
     [Range(1, 10_000)]
     public int RaisePerMinute { get; set; } = 60;
 
+    /// <summary>
+    /// New alerts one person may raise within <see cref="RaiseBurstWindow"/>, counted in the database so every node
+    /// sees the same count (a repeat with a used Idempotency-Key is no new alert and never counts). A stolen
+    /// coordinator token otherwise raised 60 alerts a minute to a whole region, each with SMS costs.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int RaiseBurst { get; set; } = 5;
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RaiseBurstWindow { get; set; } = TimeSpan.FromSeconds(10);
+
     [Range(1, 1_000)]
     public int LoginPerMinute { get; set; } = 30;
 
