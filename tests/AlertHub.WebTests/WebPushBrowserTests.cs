@@ -77,7 +77,7 @@ public sealed class WebPushBrowserTests(BrowserFixture browser)
 
         // "Onderweg" on the notification answers without opening the app. A click is dispatched in the service
         // worker (headless chromium shows no notification to click); its handler sends the answer first.
-        var answer = await EvaluateInServiceWorkerAsync("""
+        var answer = await EvaluateInServiceWorkerAsync(host, """
             (async () => {
               const [notification] = await self.registration.getNotifications();
               const original = self.fetch;
@@ -135,15 +135,17 @@ public sealed class WebPushBrowserTests(BrowserFixture browser)
     }
 
     /// <summary>
-    /// Runs a script inside the service worker, through the browser's DevTools session (Playwright for .NET has no
+    /// Runs a script inside this host's service worker, through the browser's DevTools session (Playwright for .NET has no
     /// handle on service workers): attach to its target, then Runtime.evaluate over Target.sendMessageToTarget.
     /// </summary>
-    private async Task<string> EvaluateInServiceWorkerAsync(string expression)
+    private async Task<string> EvaluateInServiceWorkerAsync(TestHost host, string expression)
     {
         var cdp = await browser.Browser.NewBrowserCDPSessionAsync();
         var targets = await cdp.SendAsync("Target.getTargets");
         var targetId = targets!.Value.GetProperty("targetInfos").EnumerateArray()
-            .First(t => t.GetProperty("type").GetString() == "service_worker").GetProperty("targetId").GetString()!;
+            .First(t => t.GetProperty("type").GetString() == "service_worker"
+                && t.GetProperty("url").GetString()!.StartsWith(host.BaseAddress.ToString(), StringComparison.Ordinal)) // other tests' workers live on
+            .GetProperty("targetId").GetString()!;
         var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         cdp.Event("Target.receivedMessageFromTarget").OnEvent += (_, e) =>
         {

@@ -18,15 +18,24 @@ internal static class AlertAccess
         return person ?? throw new ForbiddenException("Je account is niet (meer) actief.");
     }
 
+    /// <summary>
+    /// The alert by id under the same rule as <see cref="VisibleTo"/> (need-to-know, one rule for get and list):
+    /// coordinators and team leads see their region's alerts, everyone else only the alerts sent to them.
+    /// Anything else does not exist for the caller (404, not 403).
+    /// </summary>
     public static async Task<Alert> AlertInRegionAsync(this AlertHubDbContext db, Guid alertId, Person caller, CancellationToken ct)
     {
         var alert = await db.Alerts.WithDetails().FirstOrDefaultAsync(a => a.Id == alertId, ct);
-        if (alert is null || caller.RegionId is null || alert.RegionId != caller.RegionId)
+        if (alert is null || !MaySee(caller, alert))
         {
             throw new NotFoundException("Melding niet gevonden.");
         }
         return alert;
     }
+
+    public static bool MaySee(Person caller, Alert alert) =>
+        caller.RegionId is not null && alert.RegionId == caller.RegionId
+        && (caller.IsWatcher() || alert.Recipients.Any(r => r.PersonId == caller.Id));
 
     public static bool IsWatcher(this Person person) => person.Role is PersonRole.Coordinator or PersonRole.TeamLead;
 

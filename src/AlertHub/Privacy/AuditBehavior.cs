@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Errors;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,8 +11,10 @@ namespace AlertHub.Privacy;
 /// Writes the audit entry of every message <see cref="AuditPolicy"/> names. A change's entry is staged before
 /// the handler runs and written by its SaveChanges (same transaction); a change that stored nothing (an
 /// idempotent repeat, a refusal) leaves no entry. A view's entry is written after the handler succeeded.
+/// A refused look or change (404: outside the region or not sent to the caller; 403: not the caller's role) is
+/// written as <c>{action}.refused</c> with the subject's region, so a probe for other regions' alerts is seen.
 /// </summary>
-internal sealed class AuditBehavior<TMessage, TResponse>(AlertHubDbContext db, IHttpContextAccessor http, TimeProvider time)
+internal sealed class AuditBehavior<TMessage, TResponse>(AlertHubDbContext db, IHttpContextAccessor http, TimeProvider time, IServiceScopeFactory scopes)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
@@ -29,13 +32,27 @@ internal sealed class AuditBehavior<TMessage, TResponse>(AlertHubDbContext db, I
             {
                 return await next(message, cancellationToken);
             }
+            catch (Exception e) when (e is NotFoundException or ForbiddenException)
+            {
+                await RecordRefusalAsync(entry);
+                throw;
+            }
             finally
             {
                 db.AuditTrail.Remove(pending);
             }
         }
 
-        var response = await next(message, cancellationToken);
+        TResponse response;
+        try
+        {
+            response = await next(message, cancellationToken);
+        }
+        catch (Exception e) when (e is NotFoundException or ForbiddenException)
+        {
+            await RecordRefusalAsync(entry);
+            throw;
+        }
         if (entry.SubjectId is { } subjectId)
         {
             entry.RegionId = await AuditSubjects.RegionAsync(db, entry.SubjectType, subjectId, CancellationToken.None) ?? entry.RegionId;
@@ -44,6 +61,32 @@ internal sealed class AuditBehavior<TMessage, TResponse>(AlertHubDbContext db, I
         // The view has happened once the handler answered; a client that went away must not erase the trace.
         await db.SaveChangesAsync(CancellationToken.None);
         return response;
+    }
+
+    /// <summary>In a scope of its own: what the refused handler left tracked in this one must not be saved with it.</summary>
+    private async Task RecordRefusalAsync(AuditEntry attempt)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var own = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
+        var refusal = new AuditEntry
+        {
+            At = attempt.At,
+            ActorId = attempt.ActorId,
+            ActorRole = attempt.ActorRole,
+            Action = attempt.Action + ".refused",
+            SubjectType = attempt.SubjectType,
+            SubjectId = attempt.SubjectId,
+            RegionId = attempt.RegionId,
+            RemoteIp = attempt.RemoteIp,
+            Via = attempt.Via,
+        };
+        if (refusal.SubjectId is { } subjectId)
+        {
+            // The region that was probed, so its privacy officer sees it (unknown ids keep the actor's).
+            refusal.RegionId = await AuditSubjects.RegionAsync(own, refusal.SubjectType, subjectId, CancellationToken.None) ?? refusal.RegionId;
+        }
+        own.AuditEntries.Add(refusal);
+        await own.SaveChangesAsync(CancellationToken.None);
     }
 
     private async Task<AuditEntry> NewEntryAsync(AuditRequest request, CancellationToken ct)
