@@ -21,7 +21,8 @@ internal static class TwilioWebhooks
         app.MapPost(StatusPath, Status).AllowAnonymous().WithTags("Twilio");
         app.MapPost(InboundPath, Inbound).AllowAnonymous().WithTags("Twilio");
         app.MapGet("/api/admin/flagged-numbers", FlaggedNumbers).WithTags("Admin")
-            .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Admin)));
+            .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Admin)))
+            .AddEndpointFilter(People.PeopleApi.ActiveAdminOnly);
         return app;
     }
 
@@ -59,13 +60,8 @@ internal static class TwilioWebhooks
         return TypedResults.Content(twiml.ToString(), "application/xml");
     }
 
-    private static async Task<Ok<List<FlaggedNumberDto>>> FlaggedNumbers(AlertHubDbContext db, CancellationToken ct) =>
-        TypedResults.Ok((await db.People.AsNoTracking()
-            .Where(p => p.PhoneFlaggedAt != null)
-            .OrderBy(p => p.Name)
-            .Select(p => new FlaggedNumberDto(p.Id, p.Name, p.Phone, p.SmsFailuresInARow, p.LastSmsErrorCode, p.PhoneFlaggedAt!.Value, null))
-            .ToListAsync(ct))
-            .Select(f => f with { Reason = SmsStates.FlagReason(f.LastErrorCode) }).ToList());
+    private static async Task<Ok<List<FlaggedNumberDto>>> FlaggedNumbers(IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new ListFlaggedNumbers(), ct));
 
     /// <returns>The form fields when the signature is right; null otherwise (and when Twilio is not configured).</returns>
     private static async Task<Dictionary<string, string>?> SignedFormAsync(HttpRequest request, TwilioOptions twilio, CancellationToken ct)
@@ -88,3 +84,20 @@ internal static class TwilioWebhooks
 
 /// <param name="Reason">Why the number was flagged, in Dutch for the admin.</param>
 internal sealed record FlaggedNumberDto(Guid PersonId, string Name, string? Phone, int FailuresInARow, string? LastErrorCode, DateTimeOffset FlaggedAt, string? Reason);
+
+/// <summary>
+/// The numbers Twilio refused or that failed three times in a row, for an active admin to correct: names and
+/// numbers of people, so the look is audited like any other list of people (<c>person.flagged_listed</c>).
+/// </summary>
+internal sealed record ListFlaggedNumbers : IQuery<List<FlaggedNumberDto>>;
+
+internal sealed class ListFlaggedNumbersHandler(AlertHubDbContext db) : IQueryHandler<ListFlaggedNumbers, List<FlaggedNumberDto>>
+{
+    public async ValueTask<List<FlaggedNumberDto>> Handle(ListFlaggedNumbers query, CancellationToken ct) =>
+        (await db.People.AsNoTracking()
+            .Where(p => p.PhoneFlaggedAt != null)
+            .OrderBy(p => p.Name)
+            .Select(p => new FlaggedNumberDto(p.Id, p.Name, p.Phone, p.SmsFailuresInARow, p.LastSmsErrorCode, p.PhoneFlaggedAt!.Value, null))
+            .ToListAsync(ct))
+        .Select(f => f with { Reason = SmsStates.FlagReason(f.LastErrorCode) }).ToList();
+}

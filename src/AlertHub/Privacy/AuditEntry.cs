@@ -55,6 +55,7 @@ internal sealed record AuditAction(string Name, string SubjectType, bool IsChang
     public static readonly AuditAction PersonCreated = new("person.created", Subjects.Person, true);
     public static readonly AuditAction PersonChanged = new("person.changed", Subjects.Person, true);
     public static readonly AuditAction PersonExported = new("person.exported", Subjects.Person, false);
+    public static readonly AuditAction FlaggedNumbersListed = new("person.flagged_listed", Subjects.Person, false);
     public static readonly AuditAction DirectoryImported = new("import", Subjects.Directory, true);
 
     public static readonly AuditAction DevicesListed = new("device.listed", Subjects.Person, false);

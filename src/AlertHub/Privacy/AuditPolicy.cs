@@ -38,6 +38,7 @@ internal static class AuditPolicy
         UpdatePerson m => new(AuditAction.PersonChanged, m.Id, null),
         ImportDirectory => new(AuditAction.DirectoryImported, null, null),
         ExportPerson m => new(AuditAction.PersonExported, m.PersonId, null),
+        Delivery.ListFlaggedNumbers => new(AuditAction.FlaggedNumbersListed, null, null),
 
         ListDeviceSessions { ByAdmin: true } m => new(AuditAction.DevicesListed, m.PersonId, m.CallerId),
         EndDeviceSession m => new(AuditAction.DeviceEnded, m.DeviceSessionId, m.CallerId),

@@ -85,6 +85,10 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
 
         var partner = await _host.LoginAsync(TestHost.Police);
         Assert.Equal(HttpStatusCode.Forbidden, (await partner.Http.GetAsync("/api/admin/flagged-numbers")).StatusCode);
+
+        // Names and numbers of people: the admin's look is audited like any list of people.
+        var adminId = (await admin.GetMeAsync()).PersonId;
+        Assert.True(await _host.WithDbAsync(db => db.AuditEntries.AnyAsync(e => e.Action == "person.flagged_listed" && e.ActorId == adminId)));
     }
 
     [Fact]
