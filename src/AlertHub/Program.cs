@@ -29,6 +29,7 @@ app.UseInfrastructure();
 app.UseSecurity();
 app.UseWebApp();
 app.UseAuthentication();
+app.Use(SessionStamps.CheckAsync);
 app.UseAuthorization();
 app.UseRateLimiter();
 app.MapInfrastructure();

@@ -13,6 +13,8 @@ internal static class AccountsSetup
     {
         var services = builder.Services;
         services.AddHttpContextAccessor();
+        services.AddMemoryCache();
+        services.AddSingleton<SessionStamps>();
         services.AddAuthentication(IdentityConstants.BearerScheme)
             .AddBearerToken(IdentityConstants.BearerScheme, options =>
             {

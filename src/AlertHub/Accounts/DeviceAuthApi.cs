@@ -37,6 +37,7 @@ internal static class DeviceAuthApi
             .AddEndpointFilter(PeopleApi.ActiveAdminOnly);
         admin.MapGet("/people/{id:guid}/devices", ListOfPerson);
         admin.MapDelete("/devices/{id:guid}", EndAny);
+        admin.MapPost("/people/{id:guid}/end-sessions", EndAllOfPerson);
         return app;
     }
 
@@ -101,6 +102,9 @@ internal static class DeviceAuthApi
         await mediator.Send(new EndDeviceSession(id, user.PersonId(), ByAdmin: true), ct);
         return TypedResults.NoContent();
     }
+
+    private static async Task<Ok<EndedSessionsDto>> EndAllOfPerson(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new EndPersonSessions(id, user.PersonId()), ct));
 
     // The web app shows "Sessie verlopen — log opnieuw in" for this 401, never "Offline".
     private static ProblemHttpResult SessionEnded() =>

@@ -59,3 +59,47 @@ internal sealed class SignOutDeviceHandler(AlertHubDbContext db, TimeProvider ti
         return Unit.Value;
     }
 }
+
+/// <summary>
+/// An admin ends every session of a person at once (a lost phone, a stolen token, someone leaving): each trusted
+/// device is ended as above, password sign-ins lose their refresh token, and every access token already issued is
+/// refused from the next request on (the security stamp changes, <see cref="SessionStamps"/>); live hub
+/// connections close within seconds. Audited as <c>person.sessions_ended</c>.
+/// </summary>
+internal sealed record EndPersonSessions(Guid PersonId, Guid CallerId) : ICommand<EndedSessionsDto>;
+
+/// <param name="DevicesEnded">How many trusted devices were still signed in and are now signed out.</param>
+internal sealed record EndedSessionsDto(int DevicesEnded);
+
+internal sealed class EndPersonSessionsHandler(
+    AlertHubDbContext db, Microsoft.AspNetCore.Identity.UserManager<AppUser> users, TimeProvider time, IPublisher publisher, SessionStamps stamps)
+    : ICommandHandler<EndPersonSessions, EndedSessionsDto>
+{
+    public async ValueTask<EndedSessionsDto> Handle(EndPersonSessions command, CancellationToken ct)
+    {
+        _ = await db.People.FirstOrDefaultAsync(p => p.Id == command.PersonId, ct) ?? throw new NotFoundException("Persoon niet gevonden.");
+        var now = time.GetUtcNow();
+        var sessions = await db.DeviceSessions.Where(s => s.PersonId == command.PersonId && s.RevokedAt == null).ToListAsync(ct);
+        foreach (var session in sessions)
+        {
+            session.End(now, DeviceEndReason.EndedByAdmin);
+            await publisher.Publish(new DeviceSessionEnded(session.PersonId, session.Id), ct);
+        }
+        var user = await users.FindByIdAsync(command.PersonId.ToString());
+        if (user is not null)
+        {
+            // Saves the ended devices, their push subscriptions and the new stamp together.
+            var result = await users.UpdateSecurityStampAsync(user);
+            if (!result.Succeeded)
+            {
+                throw new ConflictException("De sessies konden niet worden beëindigd; probeer het opnieuw.");
+            }
+        }
+        else
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        stamps.Forget(command.PersonId);
+        return new EndedSessionsDto(sessions.Count);
+    }
+}

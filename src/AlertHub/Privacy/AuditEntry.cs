@@ -60,6 +60,7 @@ internal sealed record AuditAction(string Name, string SubjectType, bool IsChang
 
     public static readonly AuditAction DevicesListed = new("device.listed", Subjects.Person, false);
     public static readonly AuditAction DeviceEnded = new("device.ended", Subjects.Device, true);
+    public static readonly AuditAction PersonSessionsEnded = new("person.sessions_ended", Subjects.Person, true);
 
     public static readonly AuditAction AuditViewed = new("audit.viewed", Subjects.Audit, false);
     public static readonly AuditAction AuditExported = new("audit.exported", Subjects.Audit, false);

@@ -42,6 +42,7 @@ internal static class AuditPolicy
 
         ListDeviceSessions { ByAdmin: true } m => new(AuditAction.DevicesListed, m.PersonId, m.CallerId),
         EndDeviceSession m => new(AuditAction.DeviceEnded, m.DeviceSessionId, m.CallerId),
+        EndPersonSessions m => new(AuditAction.PersonSessionsEnded, m.PersonId, m.CallerId),
 
         ReadAudit => new(AuditAction.AuditViewed, null, null),
         ExportAudit => new(AuditAction.AuditExported, null, null),

@@ -290,6 +290,59 @@ public sealed class DeviceSessionTests
         return http;
     }
 
+    [Fact]
+    public async Task AnAdminEndsEverySessionOfAPerson_DevicesPasswordTokensAndLiveConnectionsStop_SigningInAgainWorks()
+    {
+        await using var host = await TestHost.StartAsync(settings: new Dictionary<string, string?> { ["Security:RecheckConnectionsEvery"] = "00:00:00.500" });
+        var device = new DeviceBrowser(host);
+        Assert.Equal(HttpStatusCode.OK, (await device.LoginAsync(TestHost.Police)).StatusCode);
+        using var http = host.CreateHttp();
+        using var signIn = await http.PostAsJsonAsync("/api/auth/login", new LoginRequest(TestHost.Police, TestHost.DemoPassword));
+        var tokens = (await signIn.Content.ReadFromJsonAsync<TokenResponse>(AlertHubJson.Options))!;
+        var listener = await host.ListenAsync(TestHost.Police);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        listener.Connection.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        var policeId = (await listener.Client.GetMeAsync()).PersonId;
+        async Task<HttpStatusCode> MeWith(string accessToken)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", accessToken) } };
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, await MeWith(tokens.AccessToken));
+
+        // Only an admin may; the person themselves cannot end someone else's sessions.
+        using (var refused = await listener.Client.Http.PostAsync($"/api/admin/people/{policeId}/end-sessions", null))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+        var admin = await host.LoginAsync(TestHost.Admin);
+        using (var ended = await admin.Http.PostAsync($"/api/admin/people/{policeId}/end-sessions", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, ended.StatusCode);
+            Assert.Equal(1, (await ended.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("devicesEnded").GetInt32());
+        }
+
+        // The access token already issued stops at once (a cached stamp lives 3 s), the refresh token and the device too.
+        await Eventually.TrueAsync(async () => await MeWith(tokens.AccessToken) == HttpStatusCode.Unauthorized, "the old access token refused", TimeSpan.FromSeconds(10));
+        using (var refresh = await http.PostAsJsonAsync("/api/auth/refresh", new RefreshRequest(tokens.RefreshToken)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await device.RefreshAsync()).Status);
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(15));
+
+        var adminId = (await admin.GetMeAsync()).PersonId;
+        Assert.True(await host.WithDbAsync(db => db.AuditEntries.AnyAsync(e => e.Action == "person.sessions_ended" && e.SubjectId == policeId && e.ActorId == adminId)));
+        // A fresh sign-in is a new session.
+        Assert.Equal(policeId, (await (await host.LoginAsync(TestHost.Police)).GetMeAsync()).PersonId);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.Http.PostAsync($"/api/admin/people/{Guid.NewGuid()}/end-sessions", null)).StatusCode);
+    }
+
     /// <summary>The web app's side of the cookie flow, with the cookie kept by hand so a test can replay an old one.</summary>
     private sealed class DeviceBrowser(TestHost host)
     {

@@ -146,7 +146,7 @@ internal sealed class ConnectionRegistry : IHubFilter
             return;
         }
         _connections[context.Context.ConnectionId] =
-            new(context.Context, personId, person.Role, person.RegionId, device);
+            new(context.Context, personId, person.Role, person.RegionId, device, SessionStamps.Of(context.Context.User!));
         await next(context);
     }
 
@@ -159,7 +159,8 @@ internal sealed class ConnectionRegistry : IHubFilter
     public IReadOnlyList<Connection> Snapshot() => [.. _connections.Values];
 
     /// <param name="DeviceSessionId">The trusted device the token belongs to (web app), or null (other clients).</param>
-    public sealed record Connection(HubCallerContext Context, Guid PersonId, PersonRole Role, string? RegionId, Guid? DeviceSessionId);
+    /// <param name="Stamp">The security stamp the token was issued with: an admin ending the person's sessions changes it.</param>
+    public sealed record Connection(HubCallerContext Context, Guid PersonId, PersonRole Role, string? RegionId, Guid? DeviceSessionId, string? Stamp);
 }
 
 /// <summary>
@@ -199,6 +200,9 @@ internal sealed class ConnectionRechecker(
         var db = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
         var current = await db.People.AsNoTracking().Where(p => ids.Contains(p.Id))
             .Select(p => new { p.Id, p.Active, p.Role, p.RegionId }).ToDictionaryAsync(p => p.Id, ct);
+        var userIds = ids.Select(id => id.ToString()).ToList();
+        var stamps = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
+            .Select(u => new { u.Id, u.SecurityStamp }).ToDictionaryAsync(u => u.Id, u => u.SecurityStamp, ct);
         var devices = connections.Where(c => c.DeviceSessionId is not null).Select(c => c.DeviceSessionId!.Value).Distinct().ToList();
         var endedDevices = devices.Count == 0
             ? []
@@ -208,7 +212,8 @@ internal sealed class ConnectionRechecker(
         {
             if (!current.TryGetValue(connection.PersonId, out var person) || !person.Active
                 || person.Role != connection.Role || person.RegionId != connection.RegionId
-                || (connection.DeviceSessionId is { } device && endedDevices.Contains(device)))
+                || (connection.DeviceSessionId is { } device && endedDevices.Contains(device))
+                || (connection.Stamp is not null && stamps.GetValueOrDefault(connection.PersonId.ToString()) != connection.Stamp))
             {
                 logger.LogInformation("Closing hub connection of person {PersonId}: access changed", connection.PersonId);
                 connection.Context.Abort();
