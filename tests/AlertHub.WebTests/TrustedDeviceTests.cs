@@ -168,4 +168,28 @@ public sealed class TrustedDeviceTests(BrowserFixture browser)
         await Assertions.Expect(phone.Locator("#connection")).ToBeHiddenAsync();
         Assert.Empty(browser.PageErrors);
     }
+
+    [Fact]
+    public async Task AdminEndsEverySessionOfAPerson_ThePhoneSaysSessieVerlopen_AndTheCliTokenStops()
+    {
+        await using var host = await TestHost.StartAsync(settings: QuietTimers);
+        var phone = await browser.NewPhoneAsync(host);
+        await phone.SignInAsync(TestHost.Police);
+        await phone.WaitOnlineAsync();
+        using var cli = await host.ApiAsync(TestHost.Police); // a password sign-in, as the CLI has
+        var policeName = (await cli.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("name").GetString()!;
+        var admin = await browser.NewPhoneAsync(host);
+        await admin.SignInAsync(TestHost.Admin);
+
+        await admin.GotoAsync("/#/beheer/people");
+        await admin.Locator("tr", new() { HasText = policeName }).Locator("button.secondary").ClickAsync();
+        admin.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await admin.ClickAsync("[data-testid=end-all-sessions]");
+        await Assertions.Expect(admin.Locator("[data-testid=person-devices]")).ToContainTextAsync("Alle sessies beëindigd (1 apparaten afgemeld).");
+        await Assertions.Expect(admin.Locator("[data-testid=person-devices]")).ToContainTextAsync("Geen ingelogde apparaten.");
+
+        await Assertions.Expect(phone.Locator("[data-testid=session-expired]")).ToHaveTextAsync(SessionExpired, new() { Timeout = 15_000 });
+        await Eventually.TrueAsync(async () => (await cli.GetAsync("/api/me")).StatusCode == System.Net.HttpStatusCode.Unauthorized, "the password token refused");
+        Assert.Empty(browser.PageErrors);
+    }
 }

@@ -187,11 +187,33 @@ export function adminScreen(root, { params }) {
       }
     });
     // A person's trusted devices, each can be signed out (R13): a lost phone stops being signed in at once.
-    const devices = pageName === 'people' && !isNew
-      ? h('section.panel', { dataset: { testid: 'person-devices' } }, h('h3', {}, t('admin.devices')), deviceList({
+    // And all at once (a stolen token, someone leaving): tokens already issued stop too.
+    const endAll = h('button.danger', { type: 'button', dataset: { testid: 'end-all-sessions' } }, t('admin.endSessions'));
+    const endAllStatus = h('div', { 'aria-live': 'polite' });
+    const deviceView = pageName === 'people' && !isNew
+      ? deviceList({
         load: () => api('GET', `/api/admin/people/${row.id}/devices`),
         end: (id) => api('DELETE', `/api/admin/devices/${id}`),
-      }))
+      })
+      : null;
+    endAll.addEventListener('click', async () => {
+      if (!window.confirm(t('admin.confirmEndSessions', { name: row.name }))) {
+        return;
+      }
+      endAll.disabled = true;
+      try {
+        const ended = await api('POST', `/api/admin/people/${row.id}/end-sessions`);
+        mount(endAllStatus, message(t('admin.sessionsEnded', { count: ended.devicesEnded }), 'success'));
+        deviceView?.refresh?.();
+      } catch (e) {
+        mount(endAllStatus, problemView(e));
+      } finally {
+        endAll.disabled = false;
+      }
+    });
+    const devices = deviceView
+      ? h('section.panel', { dataset: { testid: 'person-devices' } }, h('h3', {}, t('admin.devices')), deviceView,
+        h('p.small.muted', {}, t('admin.endSessionsHelp')), endAll, endAllStatus)
       : null;
     mount(editor, form, devices);
     form.scrollIntoView?.({ behavior: 'smooth' });

@@ -56,7 +56,9 @@ export function deviceList({ load, end, onEndedCurrent }) {
   }
 
   refresh();
-  return h('div', {}, status, list);
+  const view = h('div', {}, status, list);
+  view.refresh = refresh; // the admin's "end all sessions" shows the list as it is after
+  return view;
 }
 
 export function devicesScreen(root, { signOut }) {
