@@ -15,8 +15,10 @@ internal static class AuthApi
     public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth").RequireRateLimiting(Infrastructure.Security.SecuritySetup.LoginPolicy);
-        auth.MapPost("/login", Login).AllowAnonymous();
-        auth.MapPost("/refresh", Refresh).AllowAnonymous();
+        auth.MapPost("/login", Login).AllowAnonymous().Produces<Client.TokenResponse>()
+            .WithSummary("Inloggen met e-mail en wachtwoord: een access token (Bearer) en een refresh token.");
+        auth.MapPost("/refresh", Refresh).AllowAnonymous().Produces<Client.TokenResponse>()
+            .WithSummary("Een nieuw access token met het refresh token (dat daarmee vervalt).");
         app.MapGet("/api/me", Me).WithTags("Auth");
         app.MapDeviceAuth(auth);
         return app;

@@ -19,7 +19,7 @@ internal static class TwilioWebhooks
     {
         // Twilio cannot sign in; the HMAC signature over the request is what authenticates it.
         app.MapPost(StatusPath, Status).AllowAnonymous().WithTags("Twilio");
-        app.MapPost(InboundPath, Inbound).AllowAnonymous().WithTags("Twilio");
+        app.MapPost(InboundPath, Inbound).AllowAnonymous().WithTags("Twilio").Produces<string>(StatusCodes.Status200OK, "application/xml");
         app.MapGet("/api/admin/flagged-numbers", FlaggedNumbers).WithTags("Admin")
             .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Admin)))
             .AddEndpointFilter(People.PeopleApi.ActiveAdminOnly);

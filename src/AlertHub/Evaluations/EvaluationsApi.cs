@@ -14,9 +14,9 @@ internal static class EvaluationsApi
         var evaluations = app.MapGroup("/api/evaluations").WithTags("Evaluations").RequireAuthorization();
         evaluations.MapGet("/", List);
         evaluations.MapGet("/action-items", OpenActionItems);
-        evaluations.MapGet("/export", ExportPeriod);
+        evaluations.MapGet("/export", ExportPeriod).Produces<string>(StatusCodes.Status200OK, "text/html", "text/markdown");
         evaluations.MapGet("/{id:guid}", Get);
-        evaluations.MapGet("/{id:guid}/export", Export);
+        evaluations.MapGet("/{id:guid}/export", Export).Produces<string>(StatusCodes.Status200OK, "text/html", "text/markdown");
         evaluations.MapPut("/{id:guid}", Update);
         evaluations.MapPost("/{id:guid}/close", Close);
         return app;

@@ -69,7 +69,7 @@ internal static class InfrastructureSetup
         });
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
-        services.AddOpenApi();
+        services.AddOpenApi(ApiDocs.Configure);
         return builder;
     }
 

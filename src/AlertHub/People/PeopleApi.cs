@@ -54,13 +54,29 @@ internal static class PeopleApi
         admin.MapPut("/roster/{id:guid}", UpdateRosterEntry);
         admin.MapDelete("/roster/{id:guid}", DeleteRosterEntry);
 
-        admin.MapGet("/import/template", ImportTemplate)
+        admin.MapGet("/import/template", ImportTemplate).Produces<string>(StatusCodes.Status200OK, "text/csv")
             .WithSummary("A CSV template of one kind: the header and one example line.");
         // No Accepts metadata: routing would answer other media types itself, in English.
         admin.MapPost("/import", Import)
             .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes))
             .WithSummary("Imports a batch of directory items, all or nothing.")
-            .WithDescription(ImportParser.Description);
+            .WithDescription(ImportParser.Description)
+            .AddOpenApiOperationTransformer((operation, context, ct) =>
+            {
+                // The body is read by hand (CSV or JSON, one kind per call): described here for client generators.
+                operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+                {
+                    Required = true,
+                    Description = "CSV met een kopregel (`?kind=people|regions|organisations|schools|roster`), of JSON "
+                        + "`{ \"regions\": [...], \"organisations\": [...], \"schools\": [...], \"people\": [...], \"roster\": [...] }`.",
+                    Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                    {
+                        ["text/csv"] = new() { Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String } },
+                        ["application/json"] = new() { Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.Object } },
+                    },
+                };
+                return Task.CompletedTask;
+            });
         return app;
     }
 

@@ -15,7 +15,7 @@ internal static class PrivacyApi
             .RequireAuthorization(p => p.RequireRole(nameof(PersonRole.Admin)))
             .AddEndpointFilter(PeopleApi.ActiveAdminOnly);
         admin.MapGet("/audit", Read).WithSummary("The audit log, newest first, a page at a time.");
-        admin.MapGet("/audit/export", Export).WithSummary("The audit log as CSV or JSON, oldest first.");
+        admin.MapGet("/audit/export", Export).Produces<string>(StatusCodes.Status200OK, "text/csv", "application/json").WithSummary("The audit log as CSV or JSON, oldest first.");
         admin.MapGet("/people/{id:guid}/export", ExportPerson).WithSummary("Everything stored about one person (access request).");
         return app;
     }

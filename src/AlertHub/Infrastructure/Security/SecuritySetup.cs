@@ -91,8 +91,11 @@ internal static class SecuritySetup
             headers["Referrer-Policy"] = "no-referrer";
             headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
             headers["Cross-Origin-Opener-Policy"] = "same-origin";
+            // The API reference page (/docs, Development or Docs:ReferencePage only) starts Scalar with an inline
+            // module script and styles; the app itself keeps the strict policy.
+            var inline = context.Request.Path.StartsWithSegments("/docs") ? " 'unsafe-inline'" : "";
             headers.ContentSecurityPolicy =
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; " +
+                $"default-src 'self'; script-src 'self'{inline}; style-src 'self'{inline}; img-src 'self' data:; connect-src 'self' ws: wss:; " +
                 "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
             if (context.Request.Path.StartsWithSegments("/hubs") && !OriginAllowed(context.Request, options))
             {
