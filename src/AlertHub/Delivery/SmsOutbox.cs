@@ -112,7 +112,7 @@ internal sealed class SmsJobsCheck(IServiceScopeFactory scopes, TimeProvider tim
         var orphans = await db.SmsMessages.AsNoTracking()
             .Where(m => open.Contains(m.Status))
             .Where(m => !db.ScheduledJobs.Any(j => j.Kind == JobKinds.SmsSend && j.SubjectId == m.Id))
-            .Select(m => m.Id).Take(1000).ToListAsync(cancellationToken);
+            .OrderBy(m => m.Id).Select(m => m.Id).Take(1000).ToListAsync(cancellationToken);
         if (orphans.Count == 0)
         {
             return;

@@ -46,8 +46,20 @@ internal static class InfrastructureSetup
         {
             services.AddDbContext<AlertHubDbContext>(options => UseDatabase(options, builder));
         }
-        // Keys in the database: a token issued by one node is accepted by every other node.
-        services.AddDataProtection().SetApplicationName("AlertHub").PersistKeysToDbContext<AlertHubDbContext>();
+        // Keys in the database: a token issued by one node is accepted by every other node. With
+        // DataProtection:CertificatePath they are encrypted with that certificate before they are stored.
+        var protection = services.AddDataProtection().SetApplicationName("AlertHub").PersistKeysToDbContext<AlertHubDbContext>();
+        var certificate = KeyCertificate.Load(builder.Configuration);
+        if (certificate is not null)
+        {
+            protection.ProtectKeysWithCertificate(certificate);
+        }
+        else
+        {
+            // The framework's "No XML encryptor configured" names no setting; KeyCertificate's start-up line does.
+            builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
+            services.AddHostedService<KeyCertificate.Warning>();
+        }
 
         services.AddMediator((MediatorOptions options) =>
         {
@@ -123,6 +135,11 @@ internal static class InfrastructureSetup
             }.ToString();
         }
         options.UseSqlite(connectionString);
+        // SQLite rebuilds a table for some schema changes with PRAGMA foreign_keys outside the migration's
+        // transaction (SQLite allows it nowhere else); EF warns about it on every fresh database. The one migration
+        // that does so (SmsTimersAndHotline) runs on an empty or consistent database at start-up, before any
+        // request, under EF's migration lock: nothing for an operator to act on.
+        options.ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.NonTransactionalMigrationOperationWarning));
     }
 
     // Readiness answers with the reason, so an operator sees *why* a node is out of rotation.
