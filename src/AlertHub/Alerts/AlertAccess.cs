@@ -10,9 +10,7 @@ namespace AlertHub.Alerts;
 internal static class AlertAccess
 {
     public static IQueryable<Alert> WithDetails(this IQueryable<Alert> alerts) =>
-        // Ordered: split queries read the children by the parents' order (EF warns without one); a caller's own
-        // OrderBy replaces it.
-        alerts.Include(a => a.Recipients).Include(a => a.Updates).AsSplitQuery().OrderBy(a => a.Id);
+        alerts.Include(a => a.Recipients).Include(a => a.Updates).AsSplitQuery();
 
     public static async Task<Person> CallerAsync(this AlertHubDbContext db, Guid personId, CancellationToken ct)
     {

@@ -11,9 +11,7 @@ internal static class EvaluationAccess
 {
     public static IQueryable<Evaluation> WithDetails(this IQueryable<Evaluation> evaluations) =>
         evaluations.Include(e => e.Alert).ThenInclude(a => a!.Recipients)
-            .Include(e => e.ActionItems).Include(e => e.Inputs).AsSplitQuery()
-            // Split queries read the children by the parents' order; without one EF warns (and a First could differ).
-            .OrderBy(e => e.Id);
+            .Include(e => e.ActionItems).Include(e => e.Inputs).AsSplitQuery();
 
     public static IQueryable<Evaluation> VisibleTo(this IQueryable<Evaluation> evaluations, Person caller) =>
         caller.RegionId is null
