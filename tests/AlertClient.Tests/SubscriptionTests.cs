@@ -140,11 +140,7 @@ public sealed class SubscriptionTests
     }
 
     // No SMS fallback or escalation while a test runs: every version then comes from what the test does.
-    private static readonly Dictionary<string, string?> QuietTimers = new()
-    {
-        ["Alerts:SmsFallbackAfter"] = "01:00:00",
-        ["Alerts:EscalateAfter"] = "01:00:00",
-    };
+    private static readonly Dictionary<string, string?> QuietTimers = TestHost.QuietTimers();
 
     [Fact]
     public async Task Subscription_RepeatedAndOlderPushes_AreDropped_EachVersionReportedOnceAndInOrder()

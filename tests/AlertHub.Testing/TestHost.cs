@@ -24,6 +24,24 @@ namespace AlertHub.Testing;
 public sealed class TestHost : IAsyncDisposable
 {
     public const string DemoPassword = "Demo-2026!";
+
+    /// <summary>
+    /// Settings that keep the SMS fallback and the escalation from firing during a test (an hour away), for tests
+    /// about something else that a timer would otherwise change under them; <paramref name="more"/> is added.
+    /// </summary>
+    public static Dictionary<string, string?> QuietTimers(params (string Key, string? Value)[] more)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Alerts:SmsFallbackAfter"] = "01:00:00",
+            ["Alerts:EscalateAfter"] = "01:00:00",
+        };
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
     public const string Coordinator = "coordinator@demo.alerthub.test";
     public const string Coordinator2 = "coordinator2@demo.alerthub.test";
     public const string Police = "politie@demo.alerthub.test";

@@ -12,11 +12,7 @@ namespace AlertHub.WebTests;
 public sealed class LiveStateTests(BrowserFixture browser)
 {
     // No SMS fallback or escalation during a test: every version comes from what the test does.
-    private static readonly Dictionary<string, string?> QuietTimers = new()
-    {
-        ["Alerts:SmsFallbackAfter"] = "01:00:00",
-        ["Alerts:EscalateAfter"] = "01:00:00",
-    };
+    private static readonly Dictionary<string, string?> QuietTimers = TestHost.QuietTimers();
 
     [Fact]
     public async Task RepeatedAndOlderAlertUpdated_DoNotOverwriteTheNewerStateOnScreen()

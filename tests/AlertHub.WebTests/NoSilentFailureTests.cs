@@ -16,11 +16,7 @@ namespace AlertHub.WebTests;
 [Collection(BrowserCollection.Name)]
 public sealed class NoSilentFailureTests(BrowserFixture browser)
 {
-    private static readonly Dictionary<string, string?> QuietTimers = new()
-    {
-        ["Alerts:SmsFallbackAfter"] = "01:00:00",
-        ["Alerts:EscalateAfter"] = "01:00:00",
-    };
+    private static readonly Dictionary<string, string?> QuietTimers = TestHost.QuietTimers();
 
     [Fact]
     public async Task PartnerAnswersOffline_ShownAsWaiting_SentOnceWhenBackOnline()

@@ -16,12 +16,7 @@ public sealed class TrustedDeviceTests(BrowserFixture browser)
 {
     private const string SessionExpired = "Sessie verlopen — log opnieuw in";
 
-    private static readonly Dictionary<string, string?> QuietTimers = new()
-    {
-        ["Alerts:SmsFallbackAfter"] = "01:00:00",
-        ["Alerts:EscalateAfter"] = "01:00:00",
-        ["Security:RecheckConnectionsEvery"] = "00:00:00.500",
-    };
+    private static readonly Dictionary<string, string?> QuietTimers = TestHost.QuietTimers(("Security:RecheckConnectionsEvery", "00:00:00.500"));
 
     [Fact]
     public async Task ClosedAndReopened_InTheSameBrowser_IsStillSignedIn_AndSignOutEndsIt()

@@ -14,11 +14,7 @@ namespace AlertHub.WebTests;
 [Collection(BrowserCollection.Name)]
 public sealed class WebPushBrowserTests(BrowserFixture browser)
 {
-    private static readonly Dictionary<string, string?> QuietTimers = new()
-    {
-        ["Alerts:SmsFallbackAfter"] = "01:00:00",
-        ["Alerts:EscalateAfter"] = "01:00:00",
-    };
+    private static readonly Dictionary<string, string?> QuietTimers = TestHost.QuietTimers();
 
     [Fact]
     public async Task APushToTheServiceWorker_ShowsTheNotificationWithItsAnswers_AndConfirmsReceipt()

@@ -13,11 +13,7 @@ namespace AlertHub.Tests.Alerts;
 /// </summary>
 public sealed class ContactsAndRetriesTests
 {
-    private static readonly Dictionary<string, string?> QuietTimers = new()
-    {
-        ["Alerts:SmsFallbackAfter"] = "01:00:00",
-        ["Alerts:EscalateAfter"] = "01:00:00",
-    };
+    private static readonly Dictionary<string, string?> QuietTimers = TestHost.QuietTimers();
 
     [Fact]
     public async Task AlertContacts_ForRecipientsWhileOpen_AndTheRegionsWatchers_NobodyElse()
