@@ -68,7 +68,9 @@ internal static class InfrastructureSetup
         });
         services.AddValidatorsFromAssemblyContaining<AlertHubDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
 
-        services.AddProblemDetails();
+        // Problem details the framework writes itself (the authorization layer's 401/403, status code pages) carry
+        // the English reason phrase as their title; every answer of the hub is Dutch, so those get Dutch words.
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context => DutchProblems.Apply(context.ProblemDetails));
         services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         // Binding errors are thrown so that one handler can name the offending field.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -56,6 +56,22 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RefusalsOfTheAuthorizationLayer_AreInDutch_NotTheEnglishReasonPhrase()
+    {
+        using var anonymous = _host.CreateHttp();
+        using var unauthorized = await anonymous.GetAsync("/api/alerts");
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+        Assert.Equal("Niet ingelogd", (await unauthorized.ProblemAsync()).GetProperty("title").GetString());
+
+        var partner = await _host.LoginAsync(TestHost.Police);
+        using var forbidden = await partner.Http.PostAsync("/api/alerts", null);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        var problem = await forbidden.ProblemAsync();
+        Assert.Equal("Niet toegestaan", problem.GetProperty("title").GetString());
+        Assert.Equal("Dit account of deze rol mag dit niet.", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task EveryRoleRestrictedEndpoint_RefusesOtherRolesWith403()
     {
         var users = new Dictionary<string, AlertHubClient>
