@@ -92,6 +92,34 @@ public sealed class TestHost : IAsyncDisposable
         Action<IServiceCollection>? services = null,
         int port = 0)
     {
+        // A free port picked for the hub's own public URL can be taken by another test before Kestrel binds it.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return StartOnceAsync(dataDirectory, time, settings, services, port);
+            }
+            catch (Exception e) when (port == 0 && attempt < 3 && IsAddressInUse(e))
+            {
+            }
+        }
+    }
+
+    private static bool IsAddressInUse(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Task<TestHost> StartOnceAsync(
+        string? dataDirectory, TimeProvider? time, IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection>? services, int port)
+    {
         var owns = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("alerthub-test-").FullName;
         settings ??= new Dictionary<string, string?>();
