@@ -9,6 +9,7 @@ using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Security;
 using AlertHub.Infrastructure.Telemetry;
+using AlertHub.Partners;
 using AlertHub.People;
 using AlertHub.Privacy;
 using AlertHub.Web;
@@ -22,6 +23,7 @@ builder.AddDelivery();
 builder.AddWebPush();
 builder.AddEvaluations();
 builder.AddPrivacy();
+builder.AddPartners();
 builder.AddTelemetry();
 
 var app = builder.Build();
@@ -46,6 +48,7 @@ endpoints.MapWebPush();
 endpoints.MapEvaluations();
 endpoints.MapDashboard();
 endpoints.MapPrivacy();
+endpoints.MapPartners();
 app.MapTelemetry();
 ApiDocs.MapReference(app);
 

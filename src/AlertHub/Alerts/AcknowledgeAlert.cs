@@ -38,21 +38,29 @@ internal sealed class AcknowledgeAlertHandler(AlertHubDbContext db, TimeProvider
             return alert.ToDto(); // the same answer again (a retry after a lost answer, a second tap): nothing changes
         }
 
-        var now = time.Now();
+        Answers.Record(db, alert, recipient, command.Response, time.Now(), command.Channel);
+        await db.SaveChangesAsync(ct);
+        return alert.ToDto();
+    }
+}
+
+/// <summary>An answer as it is kept, whoever gives it (the recipient in the app or by SMS, or their organisation's system).</summary>
+internal static class Answers
+{
+    public static void Record(AlertHubDbContext db, Alert alert, Recipient recipient, AckResponse response, DateTimeOffset now, string channel)
+    {
         recipient.MarkReceived(now);
-        recipient.Response = command.Response;
+        recipient.Response = response;
         recipient.RespondedAt = now;
         var entry = new Acknowledgement
         {
-            PersonId = caller.Id,
-            Response = command.Response,
+            PersonId = recipient.PersonId,
+            Response = response,
             At = now,
-            Channel = command.Channel,
+            Channel = channel,
         };
         alert.Acknowledgements.Add(entry);
         // Explicitly Added: a preset Guid key would otherwise make EF treat it as an existing row.
         db.Acknowledgements.Add(entry);
-        await db.SaveChangesAsync(ct);
-        return alert.ToDto();
     }
 }

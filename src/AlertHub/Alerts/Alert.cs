@@ -70,6 +70,9 @@ internal sealed class Recipient
     public required Guid PersonId { get; set; }
     public required string Name { get; set; }
     public string? Organisation { get; set; }
+
+    /// <summary>The organisation's id at raise time: an API client or webhook of that organisation sees the alert (R16).</summary>
+    public string? OrganisationId { get; set; }
     public Discipline? Discipline { get; set; }
     public RecipientReason Reason { get; set; }
     public DeliveryState Delivery { get; set; }

@@ -46,4 +46,24 @@ internal static class AlertAccess
             : caller.IsWatcher()
                 ? alerts.Where(a => a.RegionId == caller.RegionId)
                 : alerts.Where(a => a.RegionId == caller.RegionId && a.Recipients.Any(r => r.PersonId == caller.Id));
+
+    /// <summary>
+    /// The same rule for a partner system (R16): an API client sees the alerts of its region that its
+    /// organisation received (a recipient of that organisation), by id and in lists alike.
+    /// </summary>
+    public static bool MaySee(Partners.PartnerCaller client, Alert alert) =>
+        alert.RegionId == client.RegionId && alert.Recipients.Any(r => r.OrganisationId == client.OrganisationId);
+
+    public static IQueryable<Alert> VisibleTo(this IQueryable<Alert> alerts, Partners.PartnerCaller client) =>
+        alerts.Where(a => a.RegionId == client.RegionId && a.Recipients.Any(r => r.OrganisationId == client.OrganisationId));
+
+    public static async Task<Alert> AlertForClientAsync(this AlertHubDbContext db, Guid alertId, Partners.PartnerCaller client, CancellationToken ct)
+    {
+        var alert = await db.Alerts.WithDetails().FirstOrDefaultAsync(a => a.Id == alertId, ct);
+        if (alert is null || !MaySee(client, alert))
+        {
+            throw new NotFoundException("Melding niet gevonden.");
+        }
+        return alert;
+    }
 }

@@ -133,6 +133,7 @@ internal sealed class AlertAudience(AlertHubDbContext db)
         PersonId = person.Id,
         Name = person.Name,
         Organisation = person.Organisation?.Name,
+        OrganisationId = person.OrganisationId,
         Discipline = person.Discipline,
         Reason = reason,
         Delivery = DeliveryState.Pending,

@@ -50,13 +50,32 @@ internal static class ApiDocs
                 Description = "Het `accessToken` uit `POST /api/auth/login` (of `/api/auth/device/login` in de web-app), "
                     + "als `Authorization: Bearer …`; bij de hub als query `access_token`.",
             };
+            document.Components.SecuritySchemes[Partners.PartnerAuth.Scheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.OAuth2,
+                Description = "Voor systemen van partnerorganisaties (R16): een API-client met een geheim, van de beheerder. "
+                    + "Vraag een token met client credentials en stuur het als `Authorization: Bearer …` naar `/api/partner/…`.",
+                Flows = new OpenApiOAuthFlows
+                {
+                    ClientCredentials = new OpenApiOAuthFlow
+                    {
+                        TokenUrl = new Uri("/api/auth/token", UriKind.Relative),
+                        Scopes = Partners.ApiScopes.All.ToDictionary(s => s.Key, s => s.Value),
+                    },
+                },
+            };
             OptionalWhereNullable(document);
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, context, ct) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-            if (!metadata.OfType<IAllowAnonymous>().Any())
+            if (metadata.OfType<Partners.PartnerScopeMetadata>().FirstOrDefault() is { } partner)
+            {
+                operation.Security ??= [];
+                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Partners.PartnerAuth.Scheme, context.Document)] = [partner.Scope] });
+            }
+            else if (!metadata.OfType<IAllowAnonymous>().Any())
             {
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
@@ -186,6 +205,34 @@ internal static class ApiDocs
 
         **Inloggen.** `POST /api/auth/login` geeft een `accessToken` (Bearer) en een `refreshToken`
         (`POST /api/auth/refresh`). Melden is idempotent met de header `Idempotency-Key` (24 uur).
+
+        ## Voor systemen van partnerorganisaties
+
+        Een beheerder maakt een API-client (`POST /api/admin/api-clients`) voor een organisatie met bevoegdheden
+        (`alerts:read`, `alerts:answer`, `webhooks:read`) en geeft `clientId` en `clientSecret` door (het geheim
+        is alleen dan te zien). Het systeem vraagt een token met OAuth2 client credentials:
+
+            POST /api/auth/token
+            Authorization: Basic base64(clientId:clientSecret)
+            Content-Type: application/x-www-form-urlencoded
+
+            grant_type=client_credentials
+
+        en krijgt `{access_token, token_type, expires_in, scope}` (fouten volgens RFC 6749: `{error,
+        error_description}`). Met dat token: `/api/partner/alerts` (de meldingen die de organisatie ontving),
+        `/api/partner/alerts/{id}/answers` (reageren namens een ontvanger van de organisatie) en
+        `/api/partner/webhook-deliveries`. Een ingetrokken client krijgt meteen 401.
+
+        **Webhooks.** Een beheerder stelt per organisatie een https-adres in
+        (`PUT /api/admin/organisations/{id}/webhook`, het geheim `whsec_…` staat alleen in dat antwoord). De hub
+        stuurt `alert.raised`, `alert.updated` en `alert.closed` als `POST` met JSON `{id, event, occurredAt,
+        organisationId, organisationIsRecipient, summary, alert}` en de headers `X-AlertHub-Event`,
+        `X-AlertHub-Delivery` (hetzelfde bij elke poging), `X-AlertHub-Timestamp` (Unix-seconden) en
+        `X-AlertHub-Signature: v1=<hex HMAC-SHA256(geheim, "{timestamp}.{body}")>`. Controleer de handtekening,
+        weiger een tijdstempel van meer dan 5 minuten oud en een `X-AlertHub-Delivery` die je al had. Alleen
+        een 2xx-antwoord telt; anders opnieuw na 10 s, 30 s, 2, 10, 30 min en dan elk uur, tot 8 pogingen
+        (daarna in `GET /api/admin/webhook-deliveries?state=dead`). `summary` bevat nooit namen of notities;
+        `alert` (namen, notitie, updates) alleen als de organisatie ontvanger is.
 
         ## Live: de SignalR-hub `/hubs/alerts`
 

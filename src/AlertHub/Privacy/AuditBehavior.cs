@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Partners;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 
@@ -93,15 +94,18 @@ internal sealed class AuditBehavior<TMessage, TResponse>(AlertHubDbContext db, I
     {
         var context = http.HttpContext;
         var actorId = request.ActorId
-            ?? (Guid.TryParse(context?.User.FindFirstValue(ClaimTypes.NameIdentifier), out var signedIn) ? signedIn : null);
+            ?? (Guid.TryParse(context?.User.FindFirstValue(ClaimTypes.NameIdentifier), out var signedIn) ? signedIn : (Guid?)null)
+            ?? context?.User.ClientId();
         var actor = actorId is { } id
-            ? await db.People.AsNoTracking().Where(p => p.Id == id).Select(p => new { p.Role, p.RegionId }).FirstOrDefaultAsync(ct)
+            ? await db.People.AsNoTracking().Where(p => p.Id == id).Select(p => new { Role = p.Role.ToString(), p.RegionId }).FirstOrDefaultAsync(ct)
+                // a partner system's API client acts as itself, in its organisation's region
+                ?? await db.ApiClients.AsNoTracking().Where(c => c.Id == id).Select(c => new { Role = AuditActors.ApiClient, RegionId = (string?)c.RegionId }).FirstOrDefaultAsync(ct)
             : null;
         return new AuditEntry
         {
             At = time.Now(),
             ActorId = actorId,
-            ActorRole = actor?.Role.ToString() ?? (actorId is null ? "system" : null),
+            ActorRole = actor?.Role ?? (actorId is null ? "system" : null),
             Action = request.Action.Name,
             SubjectType = request.Action.SubjectType,
             SubjectId = request.SubjectId,
@@ -123,4 +127,10 @@ internal sealed class AuditBehavior<TMessage, TResponse>(AlertHubDbContext db, I
         : context.Request.Path.StartsWithSegments("/hubs") ? "hub"
         : context.Request.Path.StartsWithSegments("/webhooks") ? "sms"
         : "http";
+}
+
+internal static class AuditActors
+{
+    /// <summary><see cref="AuditEntry.ActorRole"/> of a partner system (<see cref="AuditEntry.ActorId"/> is then the client's id).</summary>
+    public const string ApiClient = "api-client";
 }

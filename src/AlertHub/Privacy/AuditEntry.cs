@@ -62,6 +62,13 @@ internal sealed record AuditAction(string Name, string SubjectType, bool IsChang
     public static readonly AuditAction DeviceEnded = new("device.ended", Subjects.Device, true);
     public static readonly AuditAction PersonSessionsEnded = new("person.sessions_ended", Subjects.Person, true);
 
+    public static readonly AuditAction ApiClientCreated = new("apiclient.created", Subjects.ApiClient, true);
+    public static readonly AuditAction ApiClientRevoked = new("apiclient.revoked", Subjects.ApiClient, true);
+    public static readonly AuditAction ApiClientToken = new("apiclient.token", Subjects.ApiClient, true);
+    public static readonly AuditAction WebhookChanged = new("webhook.changed", Subjects.Webhook, true);
+    public static readonly AuditAction WebhookDeliveriesListed = new("webhook.deliveries_listed", Subjects.Webhook, false);
+    public static readonly AuditAction WebhookResent = new("webhook.resent", Subjects.Webhook, true);
+
     public static readonly AuditAction AuditViewed = new("audit.viewed", Subjects.Audit, false);
     public static readonly AuditAction AuditExported = new("audit.exported", Subjects.Audit, false);
 
@@ -75,6 +82,12 @@ internal sealed record AuditAction(string Name, string SubjectType, bool IsChang
 
         /// <summary>A trusted device (<see cref="Accounts.DeviceSession"/>); its region is its owner's.</summary>
         public const string Device = "device";
+
+        /// <summary>A partner system's <see cref="Partners.ApiClient"/>; its region is its organisation's.</summary>
+        public const string ApiClient = "api-client";
+
+        /// <summary>An organisation's webhook or one of its deliveries.</summary>
+        public const string Webhook = "webhook";
     }
 }
 

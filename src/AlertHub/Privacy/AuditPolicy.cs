@@ -44,6 +44,17 @@ internal static class AuditPolicy
         EndDeviceSession m => new(AuditAction.DeviceEnded, m.DeviceSessionId, m.CallerId),
         EndPersonSessions m => new(AuditAction.PersonSessionsEnded, m.PersonId, m.CallerId),
 
+        Partners.ListPartnerAlerts => new(AuditAction.AlertsListed, null, null),
+        Partners.GetPartnerAlert m => new(AuditAction.AlertViewed, m.AlertId, null),
+        Partners.AnswerForOrganisation m => new(AuditAction.AlertAcknowledged, m.AlertId, null),
+        Partners.CreateApiClient m => new(AuditAction.ApiClientCreated, null, m.CallerId),
+        Partners.RevokeApiClient m => new(AuditAction.ApiClientRevoked, m.Id, m.CallerId),
+        Partners.RecordClientToken m => new(AuditAction.ApiClientToken, m.ClientId, m.ClientId),
+        Partners.Webhooks.SetWebhook => new(AuditAction.WebhookChanged, null, null),
+        Partners.Webhooks.RemoveWebhook => new(AuditAction.WebhookChanged, null, null),
+        Partners.Webhooks.ListWebhookDeliveries => new(AuditAction.WebhookDeliveriesListed, null, null),
+        Partners.Webhooks.ResendWebhookDelivery m => new(AuditAction.WebhookResent, m.Id, null),
+
         ReadAudit => new(AuditAction.AuditViewed, null, null),
         ExportAudit => new(AuditAction.AuditExported, null, null),
         _ => null,

@@ -132,6 +132,7 @@ internal static class AuditSubjects
             AuditAction.Subjects.Person => Find(tracker, subjectId, (Person p) => p.Id, p => p.RegionId),
             AuditAction.Subjects.Device => Find(tracker, subjectId, (DeviceSession d) => d.Id,
                 d => tracker.Entries<Person>().Select(e => e.Entity).FirstOrDefault(p => p.Id == d.PersonId)?.RegionId),
+            AuditAction.Subjects.ApiClient => Find(tracker, subjectId, (Partners.ApiClient c) => c.Id, c => c.RegionId),
             _ => (subjectId, null),
         };
 
@@ -141,6 +142,7 @@ internal static class AuditSubjects
         AuditAction.Subjects.Alert => await db.Alerts.Where(a => a.Id == id).Select(a => a.RegionId).FirstOrDefaultAsync(ct),
         AuditAction.Subjects.Evaluation => await db.Evaluations.Where(e => e.Id == id).Select(e => e.RegionId).FirstOrDefaultAsync(ct),
         AuditAction.Subjects.Person => await db.People.Where(p => p.Id == id).Select(p => p.RegionId).FirstOrDefaultAsync(ct),
+        AuditAction.Subjects.ApiClient => await db.ApiClients.Where(c => c.Id == id).Select(c => c.RegionId).FirstOrDefaultAsync(ct),
         _ => null,
     };
 

@@ -50,6 +50,9 @@ internal class AlertHubDbContext(DbContextOptions options, IEnumerable<ISaveChan
     public DbSet<PushSubscription> PushSubscriptions => Set<PushSubscription>();
     public DbSet<WebPushMessage> WebPushMessages => Set<WebPushMessage>();
     public DbSet<VapidKey> VapidKeys => Set<VapidKey>();
+    public DbSet<Partners.ApiClient> ApiClients => Set<Partners.ApiClient>();
+    public DbSet<Partners.Webhooks.WebhookEndpoint> WebhookEndpoints => Set<Partners.Webhooks.WebhookEndpoint>();
+    public DbSet<Partners.Webhooks.WebhookDelivery> WebhookDeliveries => Set<Partners.Webhooks.WebhookDelivery>();
 
     /// <summary>Audit entries of the change being handled, written by <see cref="AuditInterceptor"/> with it.</summary>
     internal AuditTrail AuditTrail { get; } = new();

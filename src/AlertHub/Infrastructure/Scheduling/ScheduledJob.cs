@@ -30,6 +30,7 @@ internal static class JobKinds
     public const string SmsCallbackMatch = "sms-callback-match";
     public const string WebPushSend = "webpush-send";
     public const string WebPushRepeat = "webpush-repeat";
+    public const string WebhookSend = "webhook-send";
 }
 
 /// <summary>Does the work of one kind of job. Throwing means "try again later"; returning means done.</summary>

@@ -127,9 +127,9 @@ internal static class SecuritySetup
     }
 
     private static string PartitionKey(HttpContext context) =>
-        context.User.Identity?.IsAuthenticated == true
-            ? "person:" + context.User.FindFirstValue(ClaimTypes.NameIdentifier)
-            : "ip:" + context.Connection.RemoteIpAddress;
+        context.User.Identity?.IsAuthenticated != true ? "ip:" + context.Connection.RemoteIpAddress
+        : context.User.FindFirstValue(Partners.PartnerAuth.ClientIdClaim) is { } client ? "client:" + client
+        : "person:" + context.User.FindFirstValue(ClaimTypes.NameIdentifier);
 
     private static FixedWindowRateLimiterOptions Window(int perMinute) => new()
     {

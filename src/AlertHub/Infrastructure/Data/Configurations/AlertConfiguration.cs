@@ -40,6 +40,7 @@ internal sealed class RecipientConfiguration : IEntityTypeConfiguration<Recipien
     {
         builder.Property(r => r.Name).HasMaxLength(200);
         builder.Property(r => r.Organisation).HasMaxLength(200);
+        builder.Property(r => r.OrganisationId).HasMaxLength(64);
         builder.HasIndex(r => new { r.AlertId, r.PersonId }).IsUnique();
         builder.HasIndex(r => r.PersonId);
     }

@@ -1,0 +1,164 @@
+using System.Net;
+using AlertHub.Client;
+using AlertHub.Partners.Webhooks;
+using AlertHub.Testing;
+using AlertHub.Tests.People;
+
+namespace AlertHub.Tests.Partners;
+
+/// <summary>
+/// R16, outbound webhooks: signed (HMAC over timestamp and body, checked by a receiver built as the README says),
+/// written with the change that caused them, retried on a 500 with the same delivery id, dead after the last attempt
+/// and sent again from the dead-letter view; no names or notes for an organisation that is not a recipient.
+/// </summary>
+public sealed class WebhookTests
+{
+    private static Dictionary<string, string?> Settings(int maxAttempts = 8) => new()
+    {
+        ["Partners:WebhookAllowLoopbackHttp"] = "true",
+        ["Partners:WebhookMaxAttempts"] = maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static async Task<WebhookDto> SetAsync(HttpClient admin, WebhookReceiver receiver, string organisationId)
+    {
+        var set = await (await admin.PutJsonAsync($"/api/admin/organisations/{organisationId}/webhook", new { url = receiver.Url(organisationId) }))
+            .ReadAsync<WebhookDto>();
+        Assert.StartsWith(WebhookSecrets.Prefix, set.Secret);
+        receiver.UseSecret(organisationId, set.Secret!);
+        return set;
+    }
+
+    [Fact]
+    public async Task RaisedUpdatedClosed_ReachEveryOrganisationOfTheRegion_Signed_AndNamesOnlyForRecipients()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = await TestHost.StartAsync(settings: Settings());
+        receiver.Clock = () => host.Now;
+        var admin = await host.ApiAsync(TestHost.Admin);
+        await admin.AddFireServiceAsync();
+        await SetAsync(admin, receiver, "politie-zaanstreek");
+        await SetAsync(admin, receiver, PartnerHttp.FireService);
+        await SetAsync(admin, receiver, "politie-haaglanden");
+        // The secret is never shown again.
+        Assert.Null((await (await admin.GetAsync("/api/admin/organisations/politie-zaanstreek/webhook")).ReadAsync<WebhookDto>()).Secret);
+
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        var alert = await coordinator.RaiseAsync(new RaiseAlertRequest(Note: "bekende jongeren bij de poort"));
+        var police = await receiver.WaitForAsync("politie-zaanstreek", "alert.raised");
+        var fireService = await receiver.WaitForAsync(PartnerHttp.FireService, "alert.raised");
+
+        var body = police.Json;
+        Assert.Equal(police.DeliveryId, body.GetProperty("id").GetString());
+        Assert.True(body.GetProperty("organisationIsRecipient").GetBoolean());
+        Assert.Equal(alert.Id, body.GetProperty("alert").GetProperty("id").GetGuid());
+        Assert.Equal("bekende jongeren bij de poort", body.GetProperty("alert").GetProperty("note").GetString());
+        Assert.Equal(alert.Recipients.Count, body.GetProperty("summary").GetProperty("recipients").GetInt32());
+
+        // The fire service received nothing itself: the summary only, no names, no note.
+        var summaryOnly = fireService.Json;
+        Assert.False(summaryOnly.GetProperty("organisationIsRecipient").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, summaryOnly.GetProperty("alert").ValueKind);
+        Assert.Equal(alert.Id, summaryOnly.GetProperty("summary").GetProperty("id").GetGuid());
+        Assert.DoesNotContain("bekende jongeren", fireService.Body);
+        foreach (var recipient in alert.Recipients)
+        {
+            Assert.DoesNotContain(recipient.Name, fireService.Body);
+        }
+        Assert.DoesNotContain(alert.RaisedBy, fireService.Body);
+
+        // An answer is news (alert.updated); the closing is alert.closed.
+        var policeMember = await host.LoginAsync(TestHost.Police);
+        await policeMember.AcknowledgeAsync(alert.Id, AckResponse.OnMyWay);
+        var updated = await receiver.WaitForAsync("politie-zaanstreek", "alert.updated");
+        Assert.Contains(updated.Json.GetProperty("alert").GetProperty("recipients").EnumerateArray(),
+            r => r.GetProperty("response").GetString() == "on_my_way");
+        await coordinator.ResolveAsync(alert.Id, "opgelost");
+        await receiver.WaitForAsync("politie-zaanstreek", "alert.closed");
+        var closed = await receiver.WaitForAsync(PartnerHttp.FireService, "alert.closed");
+        Assert.Equal("resolved", closed.Json.GetProperty("summary").GetProperty("status").GetString());
+
+        // Another region hears nothing; every attempt carried a valid signature (the receiver answered 200).
+        Assert.DoesNotContain(receiver.Attempts, a => a.Name == "politie-haaglanden");
+        Assert.All(receiver.Attempts, a => Assert.Equal(200, a.Status));
+        Assert.Equal(3, receiver.Accepted("politie-zaanstreek").Count);
+        Assert.Equal(3, receiver.Accepted(PartnerHttp.FireService).Count);
+        var deliveries = await (await admin.GetAsync("/api/admin/webhook-deliveries?organisationId=politie-zaanstreek")).ReadAsync<List<WebhookDeliveryDto>>();
+        Assert.Equal(3, deliveries.Count);
+        Assert.All(deliveries, d => Assert.Equal(WebhookDeliveryState.Delivered, d.State));
+    }
+
+    [Fact]
+    public async Task AServerError_IsRetriedWithTheSameDeliveryId_TheLastFailureIsDead_AndCanBeSentAgain()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var time = TestClock.Fake();
+        await using var host = await TestHost.StartAsync(time: time, settings: Settings(maxAttempts: 3));
+        receiver.Clock = () => time.GetUtcNow();
+        var admin = await host.ApiAsync(TestHost.Admin);
+        await SetAsync(admin, receiver, "politie-zaanstreek");
+        receiver.FailNext("politie-zaanstreek", 500);
+
+        var alert = await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync();
+        var failed = await receiver.WaitForAsync(r => r.Status == 500, "the first attempt");
+        Assert.Empty(receiver.Accepted("politie-zaanstreek"));
+        // 10 s later it is tried again: the same delivery, a new timestamp and signature.
+        await time.AdvanceAsync(TimeSpan.FromSeconds(11), TimeSpan.FromSeconds(1));
+        var retried = await receiver.WaitForAsync("politie-zaanstreek", "alert.raised");
+        Assert.Equal(failed.DeliveryId, retried.DeliveryId);
+        Assert.Single(receiver.Accepted("politie-zaanstreek"));
+
+        // A receiver that keeps failing: three attempts, then dead, in the dead-letter view with its last answer.
+        receiver.FailNext("politie-zaanstreek", 503, times: 3);
+        var policeMember = await host.LoginAsync(TestHost.Police);
+        await policeMember.AcknowledgeAsync(alert.Id, AckResponse.Seen);
+        await receiver.WaitForAsync(r => r.Event == "alert.updated" && r.Status == 503, "the first failure");
+        await time.AdvanceAsync(TimeSpan.FromSeconds(11), TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(() => receiver.Attempts.Count(a => a.Event == "alert.updated") == 2, "the second failure");
+        await time.AdvanceAsync(TimeSpan.FromSeconds(31), TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(() => receiver.Attempts.Count(a => a.Event == "alert.updated") == 3, "the third failure");
+        var dead = (await Eventually.HoldsAsync(
+            async () => await (await admin.GetAsync("/api/admin/webhook-deliveries?state=dead")).ReadAsync<List<WebhookDeliveryDto>>(),
+            list => list.Count == 1, what: "a dead delivery")).Single();
+        Assert.Equal("alert.updated", dead.Event);
+        Assert.Equal(3, dead.Attempts);
+        Assert.Equal(503, dead.LastStatus);
+        Assert.Equal("Antwoord 503.", dead.LastError);
+        await time.AdvanceAsync(TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30));
+        Assert.Equal(3, receiver.Attempts.Count(a => a.Event == "alert.updated")); // dead means no more attempts
+
+        // Sent again from the view (the receiver is fixed): delivered, same id.
+        var again = await (await admin.PostAsync($"/api/admin/webhook-deliveries/{dead.Id}/resend", null)).ReadAsync<WebhookDeliveryDto>();
+        Assert.Equal(WebhookDeliveryState.Pending, again.State);
+        await receiver.WaitForAsync(r => r.DeliveryId == dead.Id.ToString() && r.Status == 200, "the dead delivery sent again");
+        using (var twice = await admin.PostAsync($"/api/admin/webhook-deliveries/{dead.Id}/resend", null))
+        {
+            Assert.True(twice.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict); // delivered by now, or still pending
+        }
+    }
+
+    [Fact]
+    public async Task OnlyHttpsAddresses_AreAccepted_InDutch()
+    {
+        await using var host = await TestHost.StartAsync();
+        var admin = await host.ApiAsync(TestHost.Admin);
+        foreach (var (url, message) in new[]
+        {
+            ("http://meldkamer.example.nl/hook", "Het webhook-adres moet met https:// beginnen."),
+            ("http://127.0.0.1:9/hook", "Het webhook-adres moet met https:// beginnen."), // loopback http only when the setting allows it
+            ("https://gebruiker:geheim@meldkamer.example.nl/hook", "Het webhook-adres is geen geldig adres (https://…, zonder gebruikersnaam of #)."),
+            ("", "Het webhook-adres is verplicht."),
+        })
+        {
+            using var response = await admin.PutJsonAsync("/api/admin/organisations/politie-zaanstreek/webhook", new { url });
+            Assert.Contains(message, (await response.ValidationErrorsAsync())["url"]);
+        }
+        using (var ok = await admin.PutJsonAsync("/api/admin/organisations/politie-zaanstreek/webhook", new { url = "https://meldkamer.example.nl/hook" }))
+        {
+            Assert.NotNull((await ok.ReadAsync<WebhookDto>()).Secret);
+        }
+        using (var unknown = await admin.PutJsonAsync("/api/admin/organisations/bestaat-niet/webhook", new { url = "https://meldkamer.example.nl/hook" }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+    }
+}
