@@ -27,7 +27,7 @@ public sealed class OpenApiDocumentTests
 
         var anonymous = new HashSet<string>
         {
-            "post /api/auth/login", "post /api/auth/refresh", "post /api/auth/device/login", "post /api/auth/device/refresh",
+            "post /api/auth/login", "post /api/auth/refresh", "post /api/auth/device/login", "post /api/auth/device/refresh", "post /api/auth/token",
             "post /api/auth/device/logout", "post /webhooks/twilio/status", "post /webhooks/twilio/sms",
         };
         var missing = new List<string>();
@@ -51,9 +51,11 @@ public sealed class OpenApiDocumentTests
                 }
                 if (!anonymous.Contains(name))
                 {
-                    if (!operation.Value.TryGetProperty("security", out var security) || !security.EnumerateArray().Any(s => s.TryGetProperty("Bearer", out _)))
+                    // A partner system's endpoints take the API client's OAuth2 token, with the scope they need.
+                    var scheme = path.Name.StartsWith("/api/partner/", StringComparison.Ordinal) ? "ApiClient" : "Bearer";
+                    if (!operation.Value.TryGetProperty("security", out var security) || !security.EnumerateArray().Any(s => s.TryGetProperty(scheme, out _)))
                     {
-                        missing.Add($"{name}: no Bearer security");
+                        missing.Add($"{name}: no {scheme} security");
                     }
                 }
                 missing.AddRange(needed.Where(c => !codes.Contains(c)).Select(c => $"{name}: no {c}"));
@@ -65,7 +67,11 @@ public sealed class OpenApiDocumentTests
                 {
                     var schema = response.Value.TryGetProperty("content", out var content) && content.TryGetProperty("application/problem+json", out var media)
                         ? media.GetProperty("schema").GetProperty("$ref").GetString() : null;
-                    if (schema is not ("#/components/schemas/ProblemDetails" or "#/components/schemas/HttpValidationProblemDetails"))
+                    // The OAuth2 token endpoint answers errors as RFC 6749 §5.2 says ({error, error_description}), as token clients expect.
+                    var oauthError = name == "post /api/auth/token" && response.Name is "400" or "401"
+                        && content.TryGetProperty("application/json", out var oauth)
+                        && oauth.GetProperty("schema").GetProperty("$ref").GetString() == "#/components/schemas/ClientTokenError";
+                    if (!oauthError && schema is not ("#/components/schemas/ProblemDetails" or "#/components/schemas/HttpValidationProblemDetails"))
                     {
                         missing.Add($"{name}: {response.Name} without problem details");
                     }

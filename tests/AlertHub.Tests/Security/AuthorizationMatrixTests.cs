@@ -18,7 +18,7 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
     // Endpoints that are anonymous on purpose; anything else that allows anonymous access fails the test.
     private static readonly string[] PublicEndpoints =
     [
-        "POST /api/auth/login", "POST /api/auth/refresh", "GET /health/live",
+        "POST /api/auth/login", "POST /api/auth/refresh", "POST /api/auth/token", "GET /health/live",
         // The device cookie flow (R13): the cookie is the credential, and these three refuse other origins.
         "POST /api/auth/device/login", "POST /api/auth/device/refresh", "POST /api/auth/device/logout", "GET /health/ready", "GET /openapi/{documentName}.json",
         "POST /webhooks/twilio/status", "POST /webhooks/twilio/sms", "GET /m/{code}",
