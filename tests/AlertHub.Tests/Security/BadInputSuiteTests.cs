@@ -31,6 +31,11 @@ public sealed partial class BadInputSuiteTests : IAsyncLifetime
         _callers["/api/push"] = await _host.LoginAsync(TestHost.Police);
         _alert = await _callers["/api/alerts"].RaiseAsync();
         await (await _host.LoginAsync(TestHost.Police)).AcknowledgeAsync(_alert.Id, AckResponse.Seen);
+        // A partner system with every scope, on its client token.
+        var client = await Partners.PartnerHttp.CreateClientAsync(_callers["/api/admin"].Http, "politie-zaanstreek",
+            [.. AlertHub.Partners.ApiScopes.All.Keys]);
+        var partner = await Partners.PartnerHttp.PartnerAsync(_host, client);
+        _callers["/api/partner"] = new AlertHubClient(partner);
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
