@@ -55,14 +55,7 @@ internal static class AlertsApi
     private static async Task<Ok<IReadOnlyList<AlertDto>>> List(
         string? status, ClaimsPrincipal user, IMediator mediator, CancellationToken ct)
     {
-        AlertStatus? filter = status switch
-        {
-            null or "" or "all" => null,
-            "open" => AlertStatus.Open,
-            "resolved" => AlertStatus.Resolved,
-            "cancelled" => AlertStatus.Cancelled,
-            _ => throw Invalid.Field("status", "Kies open, resolved, cancelled of all."),
-        };
+        var filter = StatusFilter(status);
         return TypedResults.Ok(await mediator.Send(new ListAlerts(user.PersonId(), filter), ct));
     }
 
@@ -106,4 +99,14 @@ internal static class AlertsApi
 
     private static async Task<Ok<AlertDto>> Cancel(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new CloseAlert(user.PersonId(), id, AlertStatus.Cancelled, null), ct));
+
+    /// <summary>The <c>?status=</c> of an alert list (people's and partner systems' alike).</summary>
+    internal static AlertStatus? StatusFilter(string? status) => status switch
+    {
+        null or "" or "all" => null,
+        "open" => AlertStatus.Open,
+        "resolved" => AlertStatus.Resolved,
+        "cancelled" => AlertStatus.Cancelled,
+        _ => throw Invalid.Field("status", "Kies open, resolved, cancelled of all."),
+    };
 }

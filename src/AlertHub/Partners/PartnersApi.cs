@@ -166,14 +166,7 @@ internal static class PartnersApi
 
     private static async Task<Ok<IReadOnlyList<AlertDto>>> ListAlerts(string? status, HttpContext http, IMediator mediator, CancellationToken ct)
     {
-        AlertStatus? filter = status switch
-        {
-            null or "" or "all" => null,
-            "open" => AlertStatus.Open,
-            "resolved" => AlertStatus.Resolved,
-            "cancelled" => AlertStatus.Cancelled,
-            _ => throw Invalid.Field("status", "Kies open, resolved, cancelled of all."),
-        };
+        var filter = Alerts.AlertsApi.StatusFilter(status);
         return TypedResults.Ok(await mediator.Send(new ListPartnerAlerts(http.Caller(), filter), ct));
     }
 
