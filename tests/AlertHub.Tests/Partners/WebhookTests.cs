@@ -82,17 +82,30 @@ public sealed class WebhookTests
         Assert.All(receiver.Attempts, a => Assert.Equal(200, a.Status));
         Assert.Equal(3, receiver.Accepted("politie-zaanstreek").Count);
         Assert.Equal(3, receiver.Accepted(PartnerHttp.FireService).Count);
-        var deliveries = await (await admin.GetAsync("/api/admin/webhook-deliveries?organisationId=politie-zaanstreek")).ReadAsync<List<WebhookDeliveryDto>>();
-        Assert.Equal(3, deliveries.Count);
-        Assert.All(deliveries, d => Assert.Equal(WebhookDeliveryState.Delivered, d.State));
+        // The row is marked delivered just after the receiver answered: wait for it rather than race it.
+        var deliveries = await Eventually.HoldsAsync(
+            async () => await (await admin.GetAsync("/api/admin/webhook-deliveries?organisationId=politie-zaanstreek")).ReadAsync<List<WebhookDeliveryDto>>(),
+            list => list.Count == 3 && list.All(d => d.State == WebhookDeliveryState.Delivered), what: "three delivered rows");
+        Assert.Equal(["alert.closed", "alert.updated", "alert.raised"], deliveries.Select(d => d.Event));
     }
+
+    /// <summary>
+    /// Waits until the hub wrote down attempt <paramref name="attempts"/> of a delivery: its next try is computed from
+    /// the clock at that moment, so moving the clock before would schedule the retry after the jump.
+    /// </summary>
+    private static Task RecordedAsync(HttpClient admin, string deliveryId, int attempts) => Eventually.HoldsAsync(
+        async () => await (await admin.GetAsync("/api/admin/webhook-deliveries")).ReadAsync<List<WebhookDeliveryDto>>(),
+        list => list.Any(d => d.Id.ToString() == deliveryId && d.Attempts == attempts && d.LastAttemptAt is not null),
+        what: $"attempt {attempts} of {deliveryId} written down");
 
     [Fact]
     public async Task AServerError_IsRetriedWithTheSameDeliveryId_TheLastFailureIsDead_AndCanBeSentAgain()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var time = TestClock.Fake();
-        await using var host = await TestHost.StartAsync(time: time, settings: Settings(maxAttempts: 3));
+        var settings = Settings(maxAttempts: 3);
+        settings["Alerts:EscalateAfter"] = "1.00:00:00"; // the clock jumps minutes here: no escalation (also news) in between
+        await using var host = await TestHost.StartAsync(time: time, settings: settings);
         receiver.Clock = () => time.GetUtcNow();
         var admin = await host.ApiAsync(TestHost.Admin);
         await SetAsync(admin, receiver, "politie-zaanstreek");
@@ -101,6 +114,7 @@ public sealed class WebhookTests
         var alert = await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync();
         var failed = await receiver.WaitForAsync(r => r.Status == 500, "the first attempt");
         Assert.Empty(receiver.Accepted("politie-zaanstreek"));
+        await RecordedAsync(admin, failed.DeliveryId, 1);
         // 10 s later it is tried again: the same delivery, a new timestamp and signature.
         await time.AdvanceAsync(TimeSpan.FromSeconds(11), TimeSpan.FromSeconds(1));
         var retried = await receiver.WaitForAsync("politie-zaanstreek", "alert.raised");
@@ -111,20 +125,24 @@ public sealed class WebhookTests
         receiver.FailNext("politie-zaanstreek", 503, times: 3);
         var policeMember = await host.LoginAsync(TestHost.Police);
         await policeMember.AcknowledgeAsync(alert.Id, AckResponse.Seen);
-        await receiver.WaitForAsync(r => r.Event == "alert.updated" && r.Status == 503, "the first failure");
+        var first = await receiver.WaitForAsync(r => r.Event == "alert.updated" && r.Status == 503, "the first failure");
+        int AttemptsOf(string deliveryId) => receiver.Attempts.Count(a => a.DeliveryId == deliveryId);
+        await RecordedAsync(admin, first.DeliveryId, 1);
         await time.AdvanceAsync(TimeSpan.FromSeconds(11), TimeSpan.FromSeconds(1));
-        await Eventually.TrueAsync(() => receiver.Attempts.Count(a => a.Event == "alert.updated") == 2, "the second failure");
+        await Eventually.TrueAsync(() => AttemptsOf(first.DeliveryId) == 2, "the second failure");
+        await RecordedAsync(admin, first.DeliveryId, 2);
         await time.AdvanceAsync(TimeSpan.FromSeconds(31), TimeSpan.FromSeconds(1));
-        await Eventually.TrueAsync(() => receiver.Attempts.Count(a => a.Event == "alert.updated") == 3, "the third failure");
+        await Eventually.TrueAsync(() => AttemptsOf(first.DeliveryId) == 3, "the third failure");
         var dead = (await Eventually.HoldsAsync(
             async () => await (await admin.GetAsync("/api/admin/webhook-deliveries?state=dead")).ReadAsync<List<WebhookDeliveryDto>>(),
             list => list.Count == 1, what: "a dead delivery")).Single();
+        Assert.Equal(first.DeliveryId, dead.Id.ToString());
         Assert.Equal("alert.updated", dead.Event);
         Assert.Equal(3, dead.Attempts);
         Assert.Equal(503, dead.LastStatus);
         Assert.Equal("Antwoord 503.", dead.LastError);
         await time.AdvanceAsync(TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30));
-        Assert.Equal(3, receiver.Attempts.Count(a => a.Event == "alert.updated")); // dead means no more attempts
+        Assert.Equal(3, AttemptsOf(first.DeliveryId)); // dead means no more attempts
 
         // Sent again from the view (the receiver is fixed): delivered, same id.
         var again = await (await admin.PostAsync($"/api/admin/webhook-deliveries/{dead.Id}/resend", null)).ReadAsync<WebhookDeliveryDto>();

@@ -146,6 +146,13 @@ internal sealed class ResendWebhookDeliveryHandler(AlertHubDbContext db, JobWork
             job.ClaimedBy = null;
             job.ClaimedUntil = null;
             job.LastError = null;
+            // Written whether or not they changed since the read: the worker may mark the last run complete between
+            // the read and this save, and an unchanged null would leave its "completed" standing (found in CI).
+            var entry = db.Entry(job);
+            foreach (var property in new[] { nameof(job.CompletedAt), nameof(job.DueAt), nameof(job.Attempts), nameof(job.ClaimedBy), nameof(job.ClaimedUntil), nameof(job.LastError) })
+            {
+                entry.Property(property).IsModified = true;
+            }
         }
         await db.SaveChangesAsync(ct);
         worker.Wake();
