@@ -106,17 +106,9 @@ public sealed class HubProcess : IAsyncDisposable
     /// <summary>src/AlertHub's build output for this configuration, found from the test assembly's folder.</summary>
     private static string HubDll()
     {
-        var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = here.Parent?.Name ?? "Debug"; // …/bin/Debug/net10.0/
-        for (var dir = here; dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AlertHub.sln")))
-            {
-                var dll = Path.Combine(dir.FullName, "src", "AlertHub", "bin", configuration, "net10.0", "AlertHub.dll");
-                return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/AlertHub first.", dll);
-            }
-        }
-        throw new DirectoryNotFoundException("AlertHub.sln not found above " + AppContext.BaseDirectory);
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug"; // …/bin/Debug/net10.0/
+        var dll = Path.Combine(RepositoryRoot.Path, "src", "AlertHub", "bin", configuration, "net10.0", "AlertHub.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/AlertHub first.", dll);
     }
 }
 

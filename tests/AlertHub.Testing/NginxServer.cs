@@ -38,7 +38,7 @@ public sealed partial class NginxServer : IAsyncDisposable
                 | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         }
         var port = FreePort.Next();
-        var site = File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "nginx", "alerthub.conf"));
+        var site = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "nginx", "alerthub.conf"));
         if (!ListenLine().IsMatch(site))
         {
             throw new InvalidOperationException("deploy/nginx/alerthub.conf has no 'listen 80;' line to move to a test port.");
@@ -91,16 +91,6 @@ public sealed partial class NginxServer : IAsyncDisposable
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "AlertHub.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException($"No AlertHub.sln above {AppContext.BaseDirectory}.");
     }
 
     [GeneratedRegex(@"^([ \t]*)listen 80;", RegexOptions.Multiline)]

@@ -160,6 +160,94 @@ public sealed class TeamLeadAndAdminTests(BrowserFixture browser) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Admin_MakesAnApiClientAndAWebhook_SeesEachSecretOnce_AndSendsAFailedDeliveryAgain()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = await TestHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Partners:WebhookAllowLoopbackHttp"] = "true",
+            ["Partners:WebhookMaxAttempts"] = "1",
+        });
+        receiver.Clock = () => host.Now;
+        var page = await browser.NewPhoneAsync(host);
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await page.SignInAsync(TestHost.Admin);
+        await page.GotoAsync("/#/beheer/koppelingen");
+        await Assertions.Expect(page.Locator("[data-testid=api-clients]")).ToContainTextAsync("Nog geen API-clients.");
+        await Assertions.Expect(page.Locator("[data-testid=dead-deliveries]")).ToContainTextAsync("Geen mislukte afleveringen.");
+
+        // An API client: the secret once, and it works at the token endpoint.
+        var form = page.Locator("[data-testid=new-client]");
+        await form.Locator("input[name=name]").FillAsync("Meldkamersysteem Zaanstreek");
+        await form.Locator("select[name=organisationId]").SelectOptionAsync("politie-zaanstreek");
+        await form.Locator("input[value='alerts:answer']").CheckAsync();
+        await form.Locator("button[type=submit]").ClickAsync();
+        var values = page.Locator("[data-testid=client-secret-value]");
+        await Assertions.Expect(values).ToHaveCountAsync(2);
+        var clientId = await values.Nth(0).TextContentAsync();
+        var secret = await values.Nth(1).TextContentAsync();
+        Assert.StartsWith("ahs_", secret);
+        var clients = page.Locator("[data-testid=api-clients]");
+        await Assertions.Expect(clients).ToContainTextAsync("Meldkamersysteem Zaanstreek");
+        await Assertions.Expect(clients).ToContainTextAsync("Meldingen lezen, Reageren namens de organisatie");
+        using (var anonymous = host.CreateHttp())
+        using (var token = await anonymous.PostAsync("/api/auth/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = clientId!, ["client_secret"] = secret!,
+        })))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, token.StatusCode);
+        }
+        await page.ScreenshotAsync("admin-integrations-client");
+        // Reloaded, the secret is gone for good.
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("[data-testid=api-clients]")).ToContainTextAsync("Meldkamersysteem Zaanstreek");
+        Assert.DoesNotContain(secret!, await page.ContentAsync());
+
+        // A webhook for the police whose receiver fails once: one attempt (the setting), dead, sent again from the list.
+        var hook = page.Locator("[data-testid=set-webhook]");
+        await hook.Locator("select[name=organisationId]").SelectOptionAsync("politie-zaanstreek");
+        await hook.Locator("input[name=url]").FillAsync(receiver.Url("politie"));
+        await hook.Locator("button[type=submit]").ClickAsync();
+        var hookSecret = page.Locator("[data-testid=webhook-secret-value]");
+        await Assertions.Expect(hookSecret).ToHaveCountAsync(1);
+        receiver.UseSecret("politie", (await hookSecret.TextContentAsync())!);
+        await Assertions.Expect(page.Locator("[data-testid=webhooks]")).ToContainTextAsync(receiver.Url("politie"));
+        receiver.FailNext("politie", 500);
+        using (var coordinator = await host.ApiAsync(TestHost.Coordinator))
+        {
+            await RaiseAsync(coordinator);
+        }
+        await receiver.WaitForAsync(r => r.Status == 500, "the failing attempt");
+        var dead = page.Locator("[data-testid=dead-deliveries]");
+        using (var adminApi = await host.ApiAsync(TestHost.Admin))
+        {
+            await Eventually.TrueAsync(async () => (await adminApi.GetFromJsonAsync<JsonElement[]>("/api/admin/webhook-deliveries?state=dead"))!.Length == 1,
+                "the delivery dead after its one attempt");
+        }
+        await page.ReloadAsync();
+        await Assertions.Expect(dead).ToContainTextAsync("Nieuwe melding");
+        await Assertions.Expect(dead).ToContainTextAsync("Antwoord 500.");
+        await page.ScreenshotAsync("admin-integrations-dead");
+        await dead.Locator("[data-testid=resend]").ClickAsync();
+        await receiver.WaitForAsync("politie", "alert.raised");
+        await Assertions.Expect(dead).ToContainTextAsync("Geen mislukte afleveringen.");
+
+        // Revoked: marked so, and the secret no longer gets a token.
+        await clients.Locator("[data-testid=revoke-client]").ClickAsync();
+        await Assertions.Expect(clients).ToContainTextAsync("Ingetrokken op");
+        using (var anonymous = host.CreateHttp())
+        using (var refused = await anonymous.PostAsync("/api/auth/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = clientId!, ["client_secret"] = secret!,
+        })))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
     public async Task Dashboard_RendersItsChartsWithData()
     {
         using var coordinator = await _host.ApiAsync(TestHost.Coordinator);

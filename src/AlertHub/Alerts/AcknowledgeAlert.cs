@@ -1,7 +1,8 @@
-using AlertHub.Infrastructure;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using FluentValidation;
 using Mediator;
 
@@ -9,7 +10,7 @@ namespace AlertHub.Alerts;
 
 /// <summary>R5: a recipient answers (gezien, onderweg, ter plaatse, kan niet) in the app or by SMS.</summary>
 internal sealed record AcknowledgeAlert(Guid CallerId, Guid AlertId, AckResponse Response, string Channel = "app")
-    : ICommand<AlertDto>;
+    : ICommand<AlertDto>, ICallerMessage;
 
 internal sealed class AcknowledgeAlertValidator : AbstractValidator<AcknowledgeAlert>
 {
@@ -19,12 +20,12 @@ internal sealed class AcknowledgeAlertValidator : AbstractValidator<AcknowledgeA
     }
 }
 
-internal sealed class AcknowledgeAlertHandler(AlertHubDbContext db, TimeProvider time)
+internal sealed class AcknowledgeAlertHandler(AlertHubDbContext db, TimeProvider time, Callers callers)
     : ICommandHandler<AcknowledgeAlert, AlertDto>
 {
     public async ValueTask<AlertDto> Handle(AcknowledgeAlert command, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(command.CallerId, ct);
+        var caller = await callers.ActiveAsync(command.CallerId, ct);
         var alert = await db.AlertInRegionAsync(command.AlertId, caller, ct);
         var recipient = alert.RecipientFor(caller.Id)
             ?? throw new ForbiddenException("Alleen ontvangers van de melding kunnen reageren.");

@@ -12,12 +12,6 @@ internal static class AlertAccess
     public static IQueryable<Alert> WithDetails(this IQueryable<Alert> alerts) =>
         alerts.Include(a => a.Recipients).Include(a => a.Updates).AsSplitQuery();
 
-    public static async Task<Person> CallerAsync(this AlertHubDbContext db, Guid personId, CancellationToken ct)
-    {
-        var person = await db.People.AsNoTracking().FirstOrDefaultAsync(p => p.Id == personId && p.Active, ct);
-        return person ?? throw new ForbiddenException("Je account is niet (meer) actief.");
-    }
-
     /// <summary>
     /// The alert by id under the same rule as <see cref="VisibleTo"/> (need-to-know, one rule for get and list):
     /// coordinators and team leads see their region's alerts, everyone else only the alerts sent to them.

@@ -1,8 +1,9 @@
 using AlertHub.Client;
 using AlertHub.Delivery;
-using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using FluentValidation;
 using Mediator;
 
@@ -12,7 +13,8 @@ namespace AlertHub.Alerts;
 /// "Soort situatie": the coordinator (or team lead) corrects what the one tap reported. The alert's kind itself
 /// changes — so later SMS, the push and the export say what it is — and the timeline says who changed it.
 /// </summary>
-internal sealed record ChangeAlertKind(Guid CallerId, Guid AlertId, AlertKind? Kind) : ICommand<AlertDto>;
+[Allowed("Alleen coördinatoren en de regievoerder kunnen de soort situatie wijzigen.", PersonRole.Coordinator, PersonRole.TeamLead)]
+internal sealed record ChangeAlertKind(Guid CallerId, Guid AlertId, AlertKind? Kind) : ICommand<AlertDto>, ICallerMessage;
 
 internal sealed class ChangeAlertKindValidator : AbstractValidator<ChangeAlertKind>
 {
@@ -22,18 +24,14 @@ internal sealed class ChangeAlertKindValidator : AbstractValidator<ChangeAlertKi
     }
 }
 
-internal sealed class ChangeAlertKindHandler(AlertHubDbContext db, TimeProvider time) : ICommandHandler<ChangeAlertKind, AlertDto>
+internal sealed class ChangeAlertKindHandler(AlertHubDbContext db, TimeProvider time, Callers callers) : ICommandHandler<ChangeAlertKind, AlertDto>
 {
     public const string Choose = "Kies dreigende situatie, wapen, vechtpartij, groep in beweging of anders.";
 
     public async ValueTask<AlertDto> Handle(ChangeAlertKind command, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(command.CallerId, ct);
+        var caller = await callers.ActiveAsync(command.CallerId, ct);
         var alert = await db.AlertInRegionAsync(command.AlertId, caller, ct);
-        if (!caller.IsWatcher())
-        {
-            throw new ForbiddenException("Alleen coördinatoren en de regievoerder kunnen de soort situatie wijzigen.");
-        }
         if (!alert.IsOpen)
         {
             throw new ConflictException("De melding is al afgesloten.");

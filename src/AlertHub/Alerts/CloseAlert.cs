@@ -1,8 +1,9 @@
-using AlertHub.Infrastructure;
 using AlertHub.Client;
+using AlertHub.Infrastructure.Behaviors;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
-using AlertHub.Infrastructure.Behaviors;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +14,8 @@ namespace AlertHub.Alerts;
 /// R7 and R1: resolving sends the feedback (terugkoppeling) to everyone involved; cancelling marks a
 /// false alarm and tells everyone too. Both are for the region's coordinators and team lead.
 /// </summary>
-internal sealed record CloseAlert(Guid CallerId, Guid AlertId, AlertStatus To, string? Outcome) : ICommand<AlertDto>;
+[Allowed("Alleen een coördinator of de regievoerder kan een melding afsluiten.", PersonRole.Coordinator, PersonRole.TeamLead)]
+internal sealed record CloseAlert(Guid CallerId, Guid AlertId, AlertStatus To, string? Outcome) : ICommand<AlertDto>, ICallerMessage;
 
 internal sealed class CloseAlertValidator : AbstractValidator<CloseAlert>
 {
@@ -24,17 +26,13 @@ internal sealed class CloseAlertValidator : AbstractValidator<CloseAlert>
     }
 }
 
-internal sealed class CloseAlertHandler(AlertHubDbContext db, IPublisher events, TimeProvider time)
+internal sealed class CloseAlertHandler(AlertHubDbContext db, IPublisher events, TimeProvider time, Callers callers)
     : ICommandHandler<CloseAlert, AlertDto>
 {
     public async ValueTask<AlertDto> Handle(CloseAlert command, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(command.CallerId, ct);
+        var caller = await callers.ActiveAsync(command.CallerId, ct);
         var alert = await db.AlertInRegionAsync(command.AlertId, caller, ct);
-        if (!caller.IsWatcher())
-        {
-            throw new ForbiddenException("Alleen een coördinator of de regievoerder kan een melding afsluiten.");
-        }
         if (!alert.IsOpen)
         {
             throw new ConflictException("De melding is al afgesloten.");

@@ -1,16 +1,18 @@
 using System.Collections.Concurrent;
-using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Security;
 using AlertHub.Infrastructure.Telemetry;
+using AlertHub.Infrastructure;
 using Mediator;
 
 namespace AlertHub.Alerts;
 
 /// <summary>R3: a device confirms an alert reached it; this is what stops the SMS fallback.</summary>
-internal sealed record ConfirmReceipt(Guid CallerId, Guid AlertId) : ICommand<bool>;
+internal sealed record ConfirmReceipt(Guid CallerId, Guid AlertId) : ICommand<bool>, ICallerMessage;
 
 internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, TimeProvider time, ReceiptsSeen seen,
-    AlertHubMetrics metrics)
+    AlertHubMetrics metrics,
+    Callers callers)
     : ICommandHandler<ConfirmReceipt, bool>
 {
     public async ValueTask<bool> Handle(ConfirmReceipt command, CancellationToken ct)
@@ -24,7 +26,7 @@ internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, TimeProvider t
         var received = false;
         try
         {
-            var caller = await db.CallerAsync(command.CallerId, ct);
+            var caller = await callers.ActiveAsync(command.CallerId, ct);
             var alert = await db.AlertInRegionAsync(command.AlertId, caller, ct);
             // Coordinators and team leads receive every alert of their region but are not all recipients.
             var recipient = alert.RecipientFor(caller.Id);

@@ -1,33 +1,34 @@
 using AlertHub.Client;
-using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 
 namespace AlertHub.Alerts;
 
-internal sealed record GetAlert(Guid CallerId, Guid AlertId) : IQuery<AlertDto>;
+internal sealed record GetAlert(Guid CallerId, Guid AlertId) : IQuery<AlertDto>, ICallerMessage;
 
-internal sealed class GetAlertHandler(AlertHubDbContext db) : IQueryHandler<GetAlert, AlertDto>
+internal sealed class GetAlertHandler(AlertHubDbContext db, Callers callers) : IQueryHandler<GetAlert, AlertDto>
 {
     public async ValueTask<AlertDto> Handle(GetAlert query, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(query.CallerId, ct);
+        var caller = await callers.ActiveAsync(query.CallerId, ct);
         var alert = await db.AlertInRegionAsync(query.AlertId, caller, ct);
         return alert.ToDto();
     }
 }
 
 /// <summary>The SMS link <c>/m/{code}</c> after sign-in: the alert it names, if the reader may see it (else 404, as for an unknown code).</summary>
-internal sealed record GetAlertByCode(Guid CallerId, string Code) : IQuery<AlertDto>;
+internal sealed record GetAlertByCode(Guid CallerId, string Code) : IQuery<AlertDto>, ICallerMessage;
 
-internal sealed class GetAlertByCodeHandler(AlertHubDbContext db) : IQueryHandler<GetAlertByCode, AlertDto>
+internal sealed class GetAlertByCodeHandler(AlertHubDbContext db, Callers callers) : IQueryHandler<GetAlertByCode, AlertDto>
 {
     public async ValueTask<AlertDto> Handle(GetAlertByCode query, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(query.CallerId, ct);
+        var caller = await callers.ActiveAsync(query.CallerId, ct);
         var code = query.Code.Trim().ToUpperInvariant();
         var id = await db.Alerts.VisibleTo(caller).Where(a => a.ShortCode == code).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct)
             ?? throw new NotFoundException("Deze link hoort niet bij een melding die u kunt zien.");
@@ -35,15 +36,15 @@ internal sealed class GetAlertByCodeHandler(AlertHubDbContext db) : IQueryHandle
     }
 }
 
-internal sealed record ListAlerts(Guid CallerId, AlertStatus? Status) : IQuery<IReadOnlyList<AlertDto>>;
+internal sealed record ListAlerts(Guid CallerId, AlertStatus? Status) : IQuery<IReadOnlyList<AlertDto>>, ICallerMessage;
 
-internal sealed class ListAlertsHandler(AlertHubDbContext db) : IQueryHandler<ListAlerts, IReadOnlyList<AlertDto>>
+internal sealed class ListAlertsHandler(AlertHubDbContext db, Callers callers) : IQueryHandler<ListAlerts, IReadOnlyList<AlertDto>>
 {
     private const int Limit = 200;
 
     public async ValueTask<IReadOnlyList<AlertDto>> Handle(ListAlerts query, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(query.CallerId, ct);
+        var caller = await callers.ActiveAsync(query.CallerId, ct);
         var alerts = db.Alerts.AsNoTracking().VisibleTo(caller);
         if (query.Status is { } status)
         {
@@ -60,20 +61,20 @@ internal sealed class ListAlertsHandler(AlertHubDbContext db) : IQueryHandler<Li
 /// raise committed after the raise of the client's last sequence (<see cref="Alert.RaiseOrder"/>) is
 /// returned as well, so such a late commit is never skipped. Clients drop what they already hold by id.
 /// </summary>
-internal sealed record GetAlertsSince(Guid CallerId, long Sequence) : IQuery<IReadOnlyList<AlertDto>>;
+internal sealed record GetAlertsSince(Guid CallerId, long Sequence) : IQuery<IReadOnlyList<AlertDto>>, ICallerMessage;
 
 internal sealed class GetAlertsSinceValidator : AbstractValidator<GetAlertsSince>
 {
     public GetAlertsSinceValidator() => RuleFor(q => q.Sequence).GreaterThanOrEqualTo(0);
 }
 
-internal sealed class GetAlertsSinceHandler(AlertHubDbContext db) : IQueryHandler<GetAlertsSince, IReadOnlyList<AlertDto>>
+internal sealed class GetAlertsSinceHandler(AlertHubDbContext db, Callers callers) : IQueryHandler<GetAlertsSince, IReadOnlyList<AlertDto>>
 {
     private const int Limit = 500;
 
     public async ValueTask<IReadOnlyList<AlertDto>> Handle(GetAlertsSince query, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(query.CallerId, ct);
+        var caller = await callers.ActiveAsync(query.CallerId, ct);
         var sequence = query.Sequence;
         var mark = await db.Alerts.Where(a => a.Sequence <= sequence).OrderByDescending(a => a.Sequence)
             .Select(a => (long?)a.RaiseOrder).FirstOrDefaultAsync(ct) ?? 0;
@@ -88,7 +89,7 @@ internal sealed class GetAlertsSinceHandler(AlertHubDbContext db) : IQueryHandle
 }
 
 /// <summary>CONTRACT v2 change feed: the latest state of every visible alert that changed after the cursor.</summary>
-internal sealed record GetChangesSince(Guid CallerId, string? Cursor) : IQuery<AlertChangesDto>;
+internal sealed record GetChangesSince(Guid CallerId, string? Cursor) : IQuery<AlertChangesDto>, ICallerMessage;
 
 internal sealed class GetChangesSinceValidator : AbstractValidator<GetChangesSince>
 {
@@ -102,14 +103,14 @@ internal sealed class GetChangesSinceValidator : AbstractValidator<GetChangesSin
 /// committed, so "after the cursor" cannot skip a slow commit. Without a page limit the next cursor is the
 /// counter as read before the query; a full page ends at its last change and says <c>more</c>.
 /// </summary>
-internal sealed class GetChangesSinceHandler(AlertHubDbContext db, TimeProvider time) : IQueryHandler<GetChangesSince, AlertChangesDto>
+internal sealed class GetChangesSinceHandler(AlertHubDbContext db, TimeProvider time, Callers callers) : IQueryHandler<GetChangesSince, AlertChangesDto>
 {
     private const int Limit = 200;
     public static readonly TimeSpan ClosedWithin = TimeSpan.FromHours(24);
 
     public async ValueTask<AlertChangesDto> Handle(GetChangesSince query, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(query.CallerId, ct);
+        var caller = await callers.ActiveAsync(query.CallerId, ct);
         // Read first: whatever committed up to here is in the query below.
         var head = await db.ChangeCounters.Where(c => c.Id == 1).Select(c => c.Value).SingleAsync(ct);
         var alerts = db.Alerts.AsNoTracking().VisibleTo(caller);

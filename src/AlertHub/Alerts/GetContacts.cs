@@ -1,7 +1,8 @@
 using AlertHub.Client;
-using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using AlertHub.People;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -21,13 +22,13 @@ internal sealed record SchoolContactsDto(string SchoolId, string SchoolName, str
 /// Need-to-know: the recipients of an open alert (they are on their way) and the region's coordinators and team lead.
 /// A recipient of a closed alert, or anyone else, gets 404 as for an alert that does not exist.
 /// </summary>
-internal sealed record GetAlertContacts(Guid CallerId, Guid AlertId) : IQuery<AlertContactsDto>;
+internal sealed record GetAlertContacts(Guid CallerId, Guid AlertId) : IQuery<AlertContactsDto>, ICallerMessage;
 
-internal sealed class GetAlertContactsHandler(AlertHubDbContext db) : IQueryHandler<GetAlertContacts, AlertContactsDto>
+internal sealed class GetAlertContactsHandler(AlertHubDbContext db, Callers callers) : IQueryHandler<GetAlertContacts, AlertContactsDto>
 {
     public async ValueTask<AlertContactsDto> Handle(GetAlertContacts query, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(query.CallerId, ct);
+        var caller = await callers.ActiveAsync(query.CallerId, ct);
         var alert = await db.Alerts.AsNoTracking().Include(a => a.Recipients)
             .FirstOrDefaultAsync(a => a.Id == query.AlertId && a.RegionId == caller.RegionId, ct);
         if (alert is null || !(caller.IsWatcher() || (alert.IsOpen && alert.RecipientFor(caller.Id) is not null)))
@@ -46,13 +47,14 @@ internal sealed class GetAlertContactsHandler(AlertHubDbContext db) : IQueryHand
 }
 
 /// <summary>The caller's own school (a coordinator): kept by the app for the moment the network is gone.</summary>
-internal sealed record GetMySchoolContacts(Guid CallerId) : IQuery<SchoolContactsDto>;
+[Allowed("Alleen een coördinator heeft hier een eigen school.", PersonRole.Coordinator)]
+internal sealed record GetMySchoolContacts(Guid CallerId) : IQuery<SchoolContactsDto>, ICallerMessage;
 
-internal sealed class GetMySchoolContactsHandler(AlertHubDbContext db) : IQueryHandler<GetMySchoolContacts, SchoolContactsDto>
+internal sealed class GetMySchoolContactsHandler(AlertHubDbContext db, Callers callers) : IQueryHandler<GetMySchoolContacts, SchoolContactsDto>
 {
     public async ValueTask<SchoolContactsDto> Handle(GetMySchoolContacts query, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(query.CallerId, ct);
+        var caller = await callers.ActiveAsync(query.CallerId, ct);
         var school = caller.SchoolId is null ? null : await db.Schools.AsNoTracking()
             .Include(s => s.Contacts).ThenInclude(c => c.Person).ThenInclude(p => p!.Organisation)
             .FirstOrDefaultAsync(s => s.Id == caller.SchoolId && s.RegionId == caller.RegionId, ct);

@@ -1,8 +1,9 @@
-using AlertHub.Infrastructure;
 using AlertHub.Client;
+using AlertHub.Infrastructure.Behaviors;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
-using AlertHub.Infrastructure.Behaviors;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,7 @@ namespace AlertHub.Alerts;
 
 /// <summary>R7: a short update on the alert's timeline, by the coordinators, team lead or a recipient.</summary>
 /// <param name="IdempotencyKey">The same key again (a retry after a lost answer) posts nothing and returns the alert as it stands.</param>
-internal sealed record PostUpdate(Guid CallerId, Guid AlertId, string? Text, string? IdempotencyKey = null) : ICommand<AlertDto>;
+internal sealed record PostUpdate(Guid CallerId, Guid AlertId, string? Text, string? IdempotencyKey = null) : ICommand<AlertDto>, ICallerMessage;
 
 internal sealed class PostUpdateValidator : AbstractValidator<PostUpdate>
 {
@@ -23,12 +24,12 @@ internal sealed class PostUpdateValidator : AbstractValidator<PostUpdate>
     }
 }
 
-internal sealed class PostUpdateHandler(AlertHubDbContext db, TimeProvider time)
+internal sealed class PostUpdateHandler(AlertHubDbContext db, TimeProvider time, Callers callers)
     : ICommandHandler<PostUpdate, AlertDto>
 {
     public async ValueTask<AlertDto> Handle(PostUpdate command, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(command.CallerId, ct);
+        var caller = await callers.ActiveAsync(command.CallerId, ct);
         var alert = await db.AlertInRegionAsync(command.AlertId, caller, ct);
         if (!caller.IsWatcher() && alert.RecipientFor(caller.Id) is null)
         {

@@ -1,12 +1,12 @@
-using AlertHub.Infrastructure.Security;
 using System.Collections.Concurrent;
 using AlertHub.Client;
 using AlertHub.Hotline;
-using AlertHub.Infrastructure;
+using AlertHub.Infrastructure.Behaviors;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Security;
 using AlertHub.Infrastructure.Telemetry;
-using AlertHub.Infrastructure.Behaviors;
+using AlertHub.Infrastructure;
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -15,8 +15,9 @@ using Microsoft.Extensions.Options;
 namespace AlertHub.Alerts;
 
 /// <summary>R1: one tap raises a "dreigende situatie" for the coordinator's own school.</summary>
+[Allowed("Alleen een coördinator kan een melding maken.", PersonRole.Coordinator)]
 internal sealed record RaiseAlert(Guid CallerId, string? SchoolId, AlertKind? Kind, string? Note, string? IdempotencyKey)
-    : ICommand<RaiseAlertResult>;
+    : ICommand<RaiseAlertResult>, ICallerMessage;
 
 internal sealed record RaiseAlertResult(AlertDto Alert, bool Created);
 
@@ -39,15 +40,12 @@ internal sealed class RaiseAlertHandler(
     TimeProvider time,
     IOptions<HotlineOptions> hotline,
     IOptions<AlertsOptions> options,
-    RaiseBurst burst) : ICommandHandler<RaiseAlert, RaiseAlertResult>
+    RaiseBurst burst,
+    Callers callers) : ICommandHandler<RaiseAlert, RaiseAlertResult>
 {
     public async ValueTask<RaiseAlertResult> Handle(RaiseAlert command, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(command.CallerId, ct);
-        if (caller.Role != PersonRole.Coordinator)
-        {
-            throw new ForbiddenException("Alleen een coördinator kan een melding maken.");
-        }
+        var caller = await callers.ActiveAsync(command.CallerId, ct);
         var now = time.Now();
         if (command.IdempotencyKey is { } key && await ExistingAsync(caller.Id, key, ct) is { } earlier)
         {

@@ -3,6 +3,7 @@ using AlertHub.Client;
 using AlertHub.Delivery;
 using AlertHub.Hotline;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Security;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace AlertHub.Dashboard;
 
 /// <summary>R12: the region's figures per month (local time) for the last twelve months.</summary>
-internal sealed record GetDashboard(Guid CallerId) : IQuery<DashboardDto>;
+internal sealed record GetDashboard(Guid CallerId) : IQuery<DashboardDto>, ICallerMessage;
 
 internal sealed record DashboardDto(
     string RegionId,
@@ -24,14 +25,15 @@ internal sealed record DashboardDto(
 internal sealed record SchoolSeries(string SchoolId, string SchoolName, IReadOnlyList<int> Counts);
 
 internal sealed class GetDashboardHandler(
-    AlertHubDbContext db, TimeProvider time, IOptions<HotlineOptions> hotline)
+    AlertHubDbContext db, TimeProvider time, IOptions<HotlineOptions> hotline,
+    Callers callers)
     : IQueryHandler<GetDashboard, DashboardDto>
 {
     private const int MonthCount = 12;
 
     public async ValueTask<DashboardDto> Handle(GetDashboard query, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(query.CallerId, ct);
+        var caller = await callers.ActiveAsync(query.CallerId, ct);
         var region = caller.RegionId!;
         var zone = HotlineHours.For(hotline.Value, region: null).TimeZone;
         var now = time.GetUtcNow();

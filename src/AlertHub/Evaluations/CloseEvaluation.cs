@@ -1,25 +1,23 @@
-using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using Mediator;
 
 namespace AlertHub.Evaluations;
 
 /// <summary>Only the team lead closes, and only a complete evaluation: the three questions and every action item's owner and due date.</summary>
-internal sealed record CloseEvaluation(Guid CallerId, Guid EvaluationId) : ICommand<EvaluationDto>;
+[Allowed("Alleen de regievoerder sluit een evaluatie af.", PersonRole.TeamLead)]
+internal sealed record CloseEvaluation(Guid CallerId, Guid EvaluationId) : ICommand<EvaluationDto>, ICallerMessage;
 
-internal sealed class CloseEvaluationHandler(AlertHubDbContext db, TimeProvider time) : ICommandHandler<CloseEvaluation, EvaluationDto>
+internal sealed class CloseEvaluationHandler(AlertHubDbContext db, TimeProvider time, Callers callers) : ICommandHandler<CloseEvaluation, EvaluationDto>
 {
     public async ValueTask<EvaluationDto> Handle(CloseEvaluation command, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(command.CallerId, ct);
+        var caller = await callers.ActiveAsync(command.CallerId, ct);
         var evaluation = await db.EvaluationForAsync(command.EvaluationId, caller, ct);
-        if (caller.Role != PersonRole.TeamLead)
-        {
-            throw new ForbiddenException("Alleen de regievoerder sluit een evaluatie af.");
-        }
         if (evaluation.Status != EvaluationStatus.Open)
         {
             throw new ConflictException("Deze evaluatie is al gesloten.");

@@ -1,4 +1,3 @@
-using AlertHub.Infrastructure;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -9,6 +8,8 @@ using AlertHub.Escalation;
 using AlertHub.Hotline;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,11 +22,11 @@ namespace AlertHub.Evaluations;
 /// No names of people and no free text from the alert (note, updates) unless the team lead includes it.
 /// </summary>
 internal sealed record ExportEvaluations(Guid CallerId, Guid? EvaluationId, DateOnly? From, DateOnly? Until, string Format, bool IncludeNotes)
-    : IQuery<ExportDocument>;
+    : IQuery<ExportDocument>, ICallerMessage;
 
 internal sealed record ExportDocument(string Content, string ContentType, string FileName);
 
-internal sealed class ExportEvaluationsHandler(AlertHubDbContext db, TimeProvider time, IOptions<HotlineOptions> hotline)
+internal sealed class ExportEvaluationsHandler(AlertHubDbContext db, TimeProvider time, IOptions<HotlineOptions> hotline, Callers callers)
     : IQueryHandler<ExportEvaluations, ExportDocument>
 {
     public async ValueTask<ExportDocument> Handle(ExportEvaluations query, CancellationToken ct)
@@ -34,7 +35,7 @@ internal sealed class ExportEvaluationsHandler(AlertHubDbContext db, TimeProvide
         {
             throw Invalid.Field("format", "Kies md of html.");
         }
-        var caller = await db.CallerAsync(query.CallerId, ct);
+        var caller = await callers.ActiveAsync(query.CallerId, ct);
         var includeNotes = query.IncludeNotes && caller.Role == PersonRole.TeamLead;
         List<Evaluation> evaluations;
         string title;

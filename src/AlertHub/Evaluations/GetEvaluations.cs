@@ -1,31 +1,32 @@
-using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Client;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 
 namespace AlertHub.Evaluations;
 
-internal sealed record GetEvaluation(Guid CallerId, Guid EvaluationId) : IQuery<EvaluationDto>;
+internal sealed record GetEvaluation(Guid CallerId, Guid EvaluationId) : IQuery<EvaluationDto>, ICallerMessage;
 
-internal sealed class GetEvaluationHandler(AlertHubDbContext db, TimeProvider time) : IQueryHandler<GetEvaluation, EvaluationDto>
+internal sealed class GetEvaluationHandler(AlertHubDbContext db, TimeProvider time, Callers callers) : IQueryHandler<GetEvaluation, EvaluationDto>
 {
     public async ValueTask<EvaluationDto> Handle(GetEvaluation query, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(query.CallerId, ct);
+        var caller = await callers.ActiveAsync(query.CallerId, ct);
         return (await db.EvaluationForAsync(query.EvaluationId, caller, ct)).ToDto(time.Now());
     }
 }
 
 /// <summary>Evaluations the caller may see; overdue ones first, then by due time.</summary>
-internal sealed record ListEvaluations(Guid CallerId, EvaluationStatus? Status) : IQuery<IReadOnlyList<EvaluationDto>>;
+internal sealed record ListEvaluations(Guid CallerId, EvaluationStatus? Status) : IQuery<IReadOnlyList<EvaluationDto>>, ICallerMessage;
 
-internal sealed class ListEvaluationsHandler(AlertHubDbContext db, TimeProvider time) : IQueryHandler<ListEvaluations, IReadOnlyList<EvaluationDto>>
+internal sealed class ListEvaluationsHandler(AlertHubDbContext db, TimeProvider time, Callers callers) : IQueryHandler<ListEvaluations, IReadOnlyList<EvaluationDto>>
 {
     public async ValueTask<IReadOnlyList<EvaluationDto>> Handle(ListEvaluations query, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(query.CallerId, ct);
+        var caller = await callers.ActiveAsync(query.CallerId, ct);
         var evaluations = db.Evaluations.AsNoTracking().VisibleTo(caller);
         if (query.Status is { } status)
         {
@@ -38,14 +39,14 @@ internal sealed class ListEvaluationsHandler(AlertHubDbContext db, TimeProvider 
 }
 
 /// <summary>Open action items across the evaluations the caller may see; overdue ones first.</summary>
-internal sealed record ListOpenActionItems(Guid CallerId) : IQuery<IReadOnlyList<OpenActionItemDto>>;
+internal sealed record ListOpenActionItems(Guid CallerId) : IQuery<IReadOnlyList<OpenActionItemDto>>, ICallerMessage;
 
-internal sealed class ListOpenActionItemsHandler(AlertHubDbContext db, TimeProvider time)
+internal sealed class ListOpenActionItemsHandler(AlertHubDbContext db, TimeProvider time, Callers callers)
     : IQueryHandler<ListOpenActionItems, IReadOnlyList<OpenActionItemDto>>
 {
     public async ValueTask<IReadOnlyList<OpenActionItemDto>> Handle(ListOpenActionItems query, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(query.CallerId, ct);
+        var caller = await callers.ActiveAsync(query.CallerId, ct);
         var today = DateOnly.FromDateTime(time.Now().UtcDateTime);
         var evaluations = await db.Evaluations.AsNoTracking().VisibleTo(caller)
             .Where(e => e.Status != EvaluationStatus.Cancelled && e.ActionItems.Any(a => !a.Done))

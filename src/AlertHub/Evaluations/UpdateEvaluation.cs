@@ -1,16 +1,17 @@
-using AlertHub.Infrastructure;
 using AlertHub.Alerts;
 using AlertHub.Client;
+using AlertHub.Infrastructure.Behaviors;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
-using AlertHub.Infrastructure.Behaviors;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using FluentValidation;
 using Mediator;
 
 namespace AlertHub.Evaluations;
 
 /// <summary>The team lead and participants fill in the checklist; every change is kept with its author.</summary>
-internal sealed record UpdateEvaluation(Guid CallerId, Guid EvaluationId, UpdateEvaluationRequest Answers) : ICommand<EvaluationDto>;
+internal sealed record UpdateEvaluation(Guid CallerId, Guid EvaluationId, UpdateEvaluationRequest Answers) : ICommand<EvaluationDto>, ICallerMessage;
 
 internal sealed class UpdateEvaluationValidator : AbstractValidator<UpdateEvaluation>
 {
@@ -32,11 +33,11 @@ internal sealed class UpdateEvaluationValidator : AbstractValidator<UpdateEvalua
     }
 }
 
-internal sealed class UpdateEvaluationHandler(AlertHubDbContext db, TimeProvider time) : ICommandHandler<UpdateEvaluation, EvaluationDto>
+internal sealed class UpdateEvaluationHandler(AlertHubDbContext db, TimeProvider time, Callers callers) : ICommandHandler<UpdateEvaluation, EvaluationDto>
 {
     public async ValueTask<EvaluationDto> Handle(UpdateEvaluation command, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(command.CallerId, ct);
+        var caller = await callers.ActiveAsync(command.CallerId, ct);
         var evaluation = await db.EvaluationForAsync(command.EvaluationId, caller, ct);
         if (evaluation.Status != EvaluationStatus.Open)
         {

@@ -1,8 +1,9 @@
 using System.Security.Claims;
 using AlertHub.Accounts;
 using AlertHub.Alerts;
-using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,9 +22,9 @@ internal static class HotlineApi
         return app;
     }
 
-    private static async Task<Ok<HotlineDto>> Get(ClaimsPrincipal user, AlertHubDbContext db, TimeProvider time, IOptions<HotlineOptions> defaults, CancellationToken ct)
+    private static async Task<Ok<HotlineDto>> Get(ClaimsPrincipal user, AlertHubDbContext db, Callers callers, TimeProvider time, IOptions<HotlineOptions> defaults, CancellationToken ct)
     {
-        var caller = await db.CallerAsync(user.PersonId(), ct);
+        var caller = await callers.ActiveAsync(user.PersonId(), ct);
         var region = caller.RegionId is { } id ? await db.Regions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct) : null;
         var hours = HotlineHours.For(defaults.Value, region);
         var now = time.Now();

@@ -1,17 +1,17 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Text.Json;
 using AlertHub.Client;
 using AlertHub.Hotline;
 using AlertHub.Infrastructure.Behaviors;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
-using Microsoft.AspNetCore.DataProtection;
 using FluentValidation;
 using Mediator;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -64,8 +64,14 @@ internal static class InfrastructureSetup
         services.AddMediator((MediatorOptions options) =>
         {
             options.ServiceLifetime = ServiceLifetime.Scoped;
-            options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(Privacy.AuditBehavior<,>), typeof(ConcurrencyRetryBehavior<,>)];
+            // Audit first, so a refusal of the authorization behaviour is audited; authorization before validation, so a
+            // refused caller learns nothing about the rules of the input.
+            options.PipelineBehaviors =
+            [
+                typeof(Privacy.AuditBehavior<,>), typeof(Security.AuthorizationBehavior<,>), typeof(ValidationBehavior<,>), typeof(ConcurrencyRetryBehavior<,>),
+            ];
         });
+        services.AddScoped<Security.Callers>();
         services.AddValidatorsFromAssemblyContaining<AlertHubDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
 
         // Problem details the framework writes itself (the authorization layer's 401/403, status code pages) carry

@@ -1,6 +1,7 @@
-using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -22,7 +23,7 @@ internal sealed record CreateApiClientRequest(string? Name, string? Organisation
 
 /// <summary>An admin makes a client for a partner organisation's system; it belongs to the organisation's region.</summary>
 internal sealed record CreateApiClient(Guid CallerId, string? Name, string? OrganisationId, IReadOnlyList<string>? Scopes)
-    : ICommand<CreatedApiClientDto>;
+    : ICommand<CreatedApiClientDto>, ICallerMessage;
 
 internal sealed class CreateApiClientValidator : AbstractValidator<CreateApiClient>
 {
@@ -80,7 +81,7 @@ internal sealed class ListApiClientsHandler(AlertHubDbContext db) : IQueryHandle
 }
 
 /// <summary>Revoking takes effect on the next call: every partner endpoint checks the client row.</summary>
-internal sealed record RevokeApiClient(Guid CallerId, Guid Id) : ICommand<ApiClientDto>;
+internal sealed record RevokeApiClient(Guid CallerId, Guid Id) : ICommand<ApiClientDto>, ICallerMessage;
 
 internal sealed class RevokeApiClientHandler(AlertHubDbContext db, TimeProvider time) : ICommandHandler<RevokeApiClient, ApiClientDto>
 {

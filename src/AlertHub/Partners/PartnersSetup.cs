@@ -27,8 +27,15 @@ internal static class PartnersSetup
         services.AddScoped<ISaveChangesStep, WebhookStaging>();
         services.AddScoped<IJobHandler, WebhookSendJob>();
         // A receiver that redirects does not choose where the hub's next request goes; no cookies between receivers.
+        // Connections go only to addresses outside the hub's own network (WebhookConnector).
+        services.AddSingleton<WebhookConnector>();
         services.AddHttpClient(WebhookSendJob.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                ConnectCallback = provider.GetRequiredService<WebhookConnector>().ConnectAsync,
+            });
         return builder;
     }
 }

@@ -1,7 +1,8 @@
 using System.Security.Claims;
-using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using AlertHub.Partners;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -15,7 +16,7 @@ namespace AlertHub.Privacy;
 /// A refused look or change (404: outside the region or not sent to the caller; 403: not the caller's role) is
 /// written as <c>{action}.refused</c> with the subject's region, so a probe for other regions' alerts is seen.
 /// </summary>
-internal sealed class AuditBehavior<TMessage, TResponse>(AlertHubDbContext db, IHttpContextAccessor http, TimeProvider time, IServiceScopeFactory scopes)
+internal sealed class AuditBehavior<TMessage, TResponse>(AlertHubDbContext db, Callers callers, IHttpContextAccessor http, TimeProvider time, IServiceScopeFactory scopes)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
@@ -96,8 +97,9 @@ internal sealed class AuditBehavior<TMessage, TResponse>(AlertHubDbContext db, I
         var actorId = request.ActorId
             ?? (Guid.TryParse(context?.User.FindFirstValue(ClaimTypes.NameIdentifier), out var signedIn) ? signedIn : (Guid?)null)
             ?? context?.User.ClientId();
+        // The person is the one the authorization behaviour and the handler use next (loaded once per scope).
         var actor = actorId is { } id
-            ? await db.People.AsNoTracking().Where(p => p.Id == id).Select(p => new { Role = p.Role.ToString(), p.RegionId }).FirstOrDefaultAsync(ct)
+            ? (await callers.FindAsync(id, ct) is { } person ? new { Role = person.Role.ToString(), person.RegionId } : null)
                 // a partner system's API client acts as itself, in its organisation's region
                 ?? await db.ApiClients.AsNoTracking().Where(c => c.Id == id).Select(c => new { Role = AuditActors.ApiClient, RegionId = (string?)c.RegionId }).FirstOrDefaultAsync(ct)
             : null;

@@ -42,6 +42,8 @@ internal sealed record AuditAction(string Name, string SubjectType, bool IsChang
     public static readonly AuditAction AlertUpdated = new("alert.updated", Subjects.Alert, true);
     public static readonly AuditAction AlertResolved = new("alert.resolved", Subjects.Alert, true);
     public static readonly AuditAction AlertCancelled = new("alert.cancelled", Subjects.Alert, true);
+    public static readonly AuditAction AlertKindChanged = new("alert.kind_changed", Subjects.Alert, true);
+    public static readonly AuditAction AlertContactsViewed = new("alert.contacts_viewed", Subjects.Alert, false);
     public static readonly AuditAction AlertPurged = new("alert.purged", Subjects.Alert, true);
 
     public static readonly AuditAction EvaluationViewed = new("evaluation.viewed", Subjects.Evaluation, false);

@@ -20,6 +20,9 @@ internal static class AuditPolicy
     public static AuditRequest? For(object message) => message switch
     {
         GetAlert m => new(AuditAction.AlertViewed, m.AlertId, m.CallerId),
+        GetAlertByCode m => new(AuditAction.AlertViewed, null, m.CallerId),
+        GetAlertContacts m => new(AuditAction.AlertContactsViewed, m.AlertId, m.CallerId),
+        ChangeAlertKind m => new(AuditAction.AlertKindChanged, m.AlertId, m.CallerId),
         ListAlerts m => new(AuditAction.AlertsListed, null, m.CallerId),
         RaiseAlert m => new(AuditAction.AlertRaised, null, m.CallerId),
         AcknowledgeAlert m => new(AuditAction.AlertAcknowledged, m.AlertId, m.CallerId),

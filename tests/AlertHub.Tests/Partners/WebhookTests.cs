@@ -80,8 +80,10 @@ public sealed class WebhookTests
         // Another region hears nothing; every attempt carried a valid signature (the receiver answered 200).
         Assert.DoesNotContain(receiver.Attempts, a => a.Name == "politie-haaglanden");
         Assert.All(receiver.Attempts, a => Assert.Equal(200, a.Status));
-        Assert.Equal(3, receiver.Accepted("politie-zaanstreek").Count);
-        Assert.Equal(3, receiver.Accepted(PartnerHttp.FireService).Count);
+        // Deliveries run side by side, so the fire service's update may land after its closing (summary.version orders them).
+        await Eventually.TrueAsync(() => receiver.Accepted("politie-zaanstreek").Count == 3 && receiver.Accepted(PartnerHttp.FireService).Count == 3,
+            "three events at each organisation");
+        Assert.All(receiver.Attempts, a => Assert.Equal(200, a.Status));
         // The row is marked delivered just after the receiver answered: wait for it rather than race it.
         var deliveries = await Eventually.HoldsAsync(
             async () => await (await admin.GetAsync("/api/admin/webhook-deliveries?organisationId=politie-zaanstreek")).ReadAsync<List<WebhookDeliveryDto>>(),
@@ -153,6 +155,48 @@ public sealed class WebhookTests
             Assert.True(twice.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict); // delivered by now, or still pending
         }
     }
+
+    [Fact]
+    public async Task AnAddressThatResolvesIntoTheHubsOwnNetwork_IsNeverConnectedTo()
+    {
+        // A listener on loopback that would take the connection if the hub made one.
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        await using var host = await TestHost.StartAsync(settings: new Dictionary<string, string?> { ["Partners:WebhookMaxAttempts"] = "1" });
+        var admin = await host.ApiAsync(TestHost.Admin);
+        // https and a host name: the address rule accepts it; only the name's address shows where it leads.
+        using (var set = await admin.PutJsonAsync("/api/admin/organisations/politie-zaanstreek/webhook", new { url = $"https://localhost:{port}/hook" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+        await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync();
+
+        var dead = (await Eventually.HoldsAsync(
+            async () => await (await admin.GetAsync("/api/admin/webhook-deliveries?state=dead")).ReadAsync<List<WebhookDeliveryDto>>(),
+            list => list.Count == 1, what: "the delivery refused")).Single();
+        Assert.Equal(WebhookConnector.Refusal, dead.LastError);
+        Assert.Null(dead.LastStatus);
+        Assert.False(listener.Pending(), "the hub connected to an internal address");
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("10.1.2.3", true)]
+    [InlineData("172.16.0.1", true)]
+    [InlineData("172.32.0.1", false)]
+    [InlineData("192.168.1.1", true)]
+    [InlineData("169.254.169.254", true)] // cloud metadata
+    [InlineData("100.64.0.1", true)]
+    [InlineData("0.0.0.0", true)]
+    [InlineData("::1", true)]
+    [InlineData("fe80::1", true)]
+    [InlineData("fd00::1", true)]
+    [InlineData("::ffff:10.0.0.1", true)]
+    [InlineData("145.97.39.155", false)]
+    [InlineData("2a00:1450:400e:80c::200e", false)]
+    public void InternalAddresses_AreKnown(string address, bool isInternal) =>
+        Assert.Equal(isInternal, WebhookConnector.IsInternal(IPAddress.Parse(address)));
 
     [Fact]
     public async Task OnlyHttpsAddresses_AreAccepted_InDutch()

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using AlertHub.Client;
+using AlertHub.Infrastructure.Security;
 using AlertHub.Testing;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
@@ -64,7 +65,7 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
         Assert.Equal("Niet ingelogd", (await unauthorized.ProblemAsync()).GetProperty("title").GetString());
 
         var partner = await _host.LoginAsync(TestHost.Police);
-        using var forbidden = await partner.Http.PostAsync("/api/alerts", null);
+        using var forbidden = await partner.Http.GetAsync("/api/admin/regions");
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
         var problem = await forbidden.ProblemAsync();
         Assert.Equal("Niet toegestaan", problem.GetProperty("title").GetString());
@@ -101,6 +102,57 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
         Assert.True(checkedCount > 30, $"only {checkedCount} role checks");
     }
 
+    /// <summary>
+    /// STYLE 18: every message that declares its roles refuses every other role, whichever way it arrives (the API
+    /// and the hub send the same messages): sent straight to the mediator with nothing else filled in, the refusal
+    /// comes before any input or id is looked at, with the message's own Dutch reason.
+    /// </summary>
+    [Fact]
+    public async Task EveryMessageThatDeclaresItsRoles_RefusesEveryOtherRole_WithItsReason()
+    {
+        var people = new Dictionary<PersonRole, Guid>();
+        foreach (var (role, email) in new[]
+        {
+            (PersonRole.Coordinator, TestHost.Coordinator), (PersonRole.Partner, TestHost.Police),
+            (PersonRole.TeamLead, TestHost.TeamLead), (PersonRole.Admin, TestHost.Admin),
+        })
+        {
+            people[role] = (await (await _host.LoginAsync(email)).GetMeAsync()).PersonId;
+        }
+        var declared = typeof(AlertHub.Infrastructure.Data.AlertHubDbContext).Assembly.GetTypes()
+            .Select(t => (Type: t, Allowed: (AllowedAttribute?)Attribute.GetCustomAttribute(t, typeof(AllowedAttribute))))
+            .Where(m => m.Allowed is not null)
+            .ToList();
+        Assert.True(declared.Count >= 5, $"only {declared.Count} messages declare their roles");
+        var refusals = 0;
+        foreach (var (type, allowed) in declared)
+        {
+            Assert.True(typeof(ICallerMessage).IsAssignableFrom(type), $"{type.Name} declares roles but carries no caller");
+            foreach (var (role, personId) in people.Where(p => !allowed!.Roles.Contains(p.Key)))
+            {
+                await using var scope = _host.Services.CreateAsyncScope();
+                var mediator = scope.ServiceProvider.GetRequiredService<Mediator.IMediator>();
+                var refused = await Assert.ThrowsAsync<AlertHub.Infrastructure.Errors.ForbiddenException>(
+                    async () => await mediator.Send(Message(type, personId)));
+                Assert.Equal(allowed!.Refusal, refused.Message);
+                refusals++;
+            }
+        }
+        Assert.True(refusals >= 12, $"only {refusals} refusals checked");
+    }
+
+    /// <summary>The message with only its caller: every other constructor argument is left empty.</summary>
+    private static object Message(Type type, Guid callerId)
+    {
+        var constructor = type.GetConstructors().OrderByDescending(c => c.GetParameters().Length).First();
+        var arguments = constructor.GetParameters()
+            .Select(p => p.Name == nameof(ICallerMessage.CallerId) ? callerId
+                : p.HasDefaultValue ? p.DefaultValue
+                : p.ParameterType.IsValueType ? Activator.CreateInstance(p.ParameterType) : null)
+            .ToArray();
+        return constructor.Invoke(arguments);
+    }
+
     [Fact]
     public async Task AlertAndEvaluationEndpoints_AnswerOtherRegionsWith404()
     {
@@ -112,7 +164,10 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
         {
             var id = ids.First(i => pattern.StartsWith(i.Key, StringComparison.Ordinal)).Value;
             using var response = await outsider.Http.SendAsync(Request(method, pattern, id));
-            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{method} {pattern}: {(int)response.StatusCode}");
+            // A coordinator closes no evaluation at all: refused for the role before any id is looked at (CloseEvaluation
+            // declares the team lead), which tells nothing about the id either.
+            var expected = pattern == "/api/evaluations/{id:guid}/close" ? HttpStatusCode.Forbidden : HttpStatusCode.NotFound;
+            Assert.True(response.StatusCode == expected, $"{method} {pattern}: {(int)response.StatusCode}");
             count++;
         }
         Assert.True(count >= 9, $"only {count} region checks"); // 5 alert and 4 evaluation routes today

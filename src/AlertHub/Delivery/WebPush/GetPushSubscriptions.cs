@@ -1,11 +1,12 @@
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Security;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 
 namespace AlertHub.Delivery.WebPush;
 
 /// <summary>The caller's own subscriptions (a settings screen: "this browser", "other devices").</summary>
-internal sealed record GetPushSubscriptions(Guid CallerId) : IQuery<IReadOnlyList<PushSubscriptionDto>>;
+internal sealed record GetPushSubscriptions(Guid CallerId) : IQuery<IReadOnlyList<PushSubscriptionDto>>, ICallerMessage;
 
 internal sealed record PushSubscriptionDto(Guid Id, string Endpoint, string Host, Guid? DeviceSessionId, DateTimeOffset CreatedAt, DateTimeOffset? LastSuccessAt, int Failures);
 

@@ -1,12 +1,13 @@
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Errors;
+using AlertHub.Infrastructure.Security;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 
 namespace AlertHub.Delivery.WebPush;
 
 /// <summary>The owner ends a subscription (signing out of a browser, a settings screen); pushes not yet sent to it are dropped.</summary>
-internal sealed record RemovePushSubscription(Guid CallerId, Guid SubscriptionId) : ICommand;
+internal sealed record RemovePushSubscription(Guid CallerId, Guid SubscriptionId) : ICommand, ICallerMessage;
 
 internal sealed class RemovePushSubscriptionHandler(AlertHubDbContext db) : ICommandHandler<RemovePushSubscription>
 {

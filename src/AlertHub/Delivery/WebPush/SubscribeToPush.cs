@@ -1,5 +1,6 @@
-using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
+using AlertHub.Infrastructure.Security;
+using AlertHub.Infrastructure;
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -15,7 +16,7 @@ internal sealed record PushSubscriptionCreated(Guid Id);
 
 /// <summary>Stores (or re-binds to the caller) the subscription of the browser the caller is signed in on.</summary>
 internal sealed record SubscribeToPush(Guid CallerId, Guid? DeviceSessionId, string? Endpoint, string? P256dh, string? Auth)
-    : ICommand<SubscribeToPushResult>;
+    : ICommand<SubscribeToPushResult>, ICallerMessage;
 
 internal sealed record SubscribeToPushResult(Guid Id, bool Created);
 

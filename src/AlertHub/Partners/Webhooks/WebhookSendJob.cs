@@ -106,6 +106,10 @@ internal sealed class WebhookSendJob(
         {
             return (null, $"Geen antwoord binnen {settings.WebhookTimeout.TotalSeconds:0} s.");
         }
+        catch (HttpRequestException e) when (e.GetBaseException() is WebhookAddressRefusedException)
+        {
+            return (null, WebhookConnector.Refusal);
+        }
         catch (HttpRequestException e)
         {
             return (null, e.HttpRequestError switch

@@ -3,6 +3,7 @@ import { api, ApiError } from '../api.js';
 import { t, formatDateTimeYear } from '../i18n.js';
 import { h, mount, message } from '../ui.js';
 import { deviceList } from './devices.js';
+import { integrationsScreen } from './integrations.js';
 
 const ROLES = ['coordinator', 'partner', 'team_lead', 'admin'];
 const DISCIPLINES = ['police', 'youth_work', 'enforcement', 'youth_ambassador', 'compulsory_education',
@@ -82,11 +83,23 @@ function lineLabel(key) {
   return t(field) !== field ? t(field) : key;
 }
 
+// The integrations page (API clients, webhooks, failed deliveries) is its own screen, after the directory pages.
+const INTEGRATIONS = 'koppelingen';
+
 export function adminScreen(root, { params }) {
-  const pageName = PAGES[params[0]] ? params[0] : 'regions';
+  const pageName = PAGES[params[0]] || params[0] === INTEGRATIONS ? params[0] : 'regions';
   const page = PAGES[pageName];
-  const tabs = h('nav.tabs', {}, Object.entries(PAGES).map(([name, p]) =>
-    h(`a${name === pageName ? '.active' : ''}`, { href: `#/beheer/${name}` }, t(p.title))));
+  const tabs = h('nav.tabs', {},
+    Object.entries(PAGES).map(([name, p]) => h(`a${name === pageName ? '.active' : ''}`, { href: `#/beheer/${name}` }, t(p.title))),
+    h(`a${pageName === INTEGRATIONS ? '.active' : ''}`, { href: `#/beheer/${INTEGRATIONS}` }, t('admin.integrations')));
+  if (pageName === INTEGRATIONS) {
+    const body = h('div', {}, message(t('app.loading')));
+    mount(root, h('h2', {}, t('admin.heading')), tabs, body);
+    api('GET', '/api/admin/organisations')
+      .then((organisations) => integrationsScreen(body, organisations))
+      .catch((e) => mount(body, problemView(e)));
+    return;
+  }
   // Scrolls sideways on a phone: reachable and named for the keyboard and screen readers.
   const table = h('div.table-wrap', { tabindex: '0', role: 'region', 'aria-label': t(page.title) });
   const editor = h('div');
