@@ -21,10 +21,13 @@ internal static class BenchCommand
         var bareUrl = new Option<string?>("--bare-url") { HelpName = "adres", Description = "Een al draaiende BareHub" };
         var hubDll = new Option<string?>("--hub-dll") { HelpName = "pad", Description = "Pad naar AlertHub.BenchHost.dll (standaard: gebouwd in deze repository)" };
         var bareDll = new Option<string?>("--bare-dll") { HelpName = "pad", Description = "Pad naar BareHub.dll" };
+        var nodes = new Option<int>("--nodes") { HelpName = "aantal", Description = "Aantal AlertHub-knooppunten (meer dan één: met --redis)", DefaultValueFactory = _ => 1 };
+        var postgres = new Option<string?>("--postgres") { HelpName = "verbinding", Description = "PostgreSQL op deze machine (Npgsql-verbinding zonder Database=); standaard een nieuw SQLite-bestand" };
+        var redis = new Option<string?>("--redis") { HelpName = "host:poort", Description = "redis-server op deze machine voor de backplane tussen de knooppunten" };
         var json = new Option<string?>("--json") { HelpName = "bestand", Description = "Schrijf de resultaten ook als JSON naar dit bestand" };
         var command = new Command("bench", "Fan-out meten: N partners, meldingen in vast tempo, latentie per ontvanger en per melding")
         {
-            connections, accounts, rate, duration, drain, raiseOnly, concurrency, noBare, url, bareUrl, hubDll, bareDll, json,
+            connections, accounts, rate, duration, drain, raiseOnly, concurrency, noBare, url, bareUrl, hubDll, bareDll, nodes, postgres, redis, json,
         };
         command.SetAction((parse, ct) => Commands.Run(async () =>
         {
@@ -42,7 +45,14 @@ internal static class BenchCommand
                 BareUrl = Loopback(parse.GetValue(bareUrl)),
                 HubDll = parse.GetValue(hubDll),
                 BareDll = parse.GetValue(bareDll),
+                Nodes = Bounded(parse.GetValue(nodes), 1, 8, "--nodes"),
+                Postgres = LoopbackPostgres(parse.GetValue(postgres)),
+                Redis = LoopbackRedis(parse.GetValue(redis)),
             };
+            if (settings.Nodes > 1 && settings.Redis is null)
+            {
+                throw new UserError("Met meer dan één knooppunt is --redis nodig: zonder backplane bereikt een melding alleen de verbindingen van het eigen knooppunt.");
+            }
             BenchResult result;
             if (Console.IsOutputRedirected)
             {
@@ -97,11 +107,42 @@ internal static class BenchCommand
         return loopback ? uri : throw new UserError($"De bench meet alleen op deze machine: gebruik 127.0.0.1 of [::1], niet {uri.Host}.");
     }
 
+    private static string? LoopbackPostgres(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+        var parts = value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].ToLowerInvariant(), p => p[1]);
+        if (parts.ContainsKey("database"))
+        {
+            throw new UserError("Laat Database= weg uit --postgres: de bench maakt per meting een eigen database.");
+        }
+        var host = parts.GetValueOrDefault("host") ?? parts.GetValueOrDefault("server") ?? "";
+        return IsLoopbackHost(host) ? value : throw new UserError($"De bench meet alleen op deze machine: PostgreSQL op 127.0.0.1, [::1] of een socketmap, niet '{host}'.");
+    }
+
+    private static string? LoopbackRedis(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+        var host = value.Split(',')[0].Trim();
+        var colon = host.LastIndexOf(':');
+        host = colon > 0 && !host.EndsWith(']') ? host[..colon] : host;
+        return IsLoopbackHost(host) ? value : throw new UserError($"De bench meet alleen op deze machine: redis op 127.0.0.1 of [::1], niet '{host}'.");
+    }
+
+    private static bool IsLoopbackHost(string host) =>
+        host.StartsWith('/') || host is "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
     private static void Print(BenchResult result)
     {
         if (result.RaiseOnly is { } raise)
         {
-            var table = new Table().Title("[bold]Melden en opslaan (één SQLite-knooppunt)[/]").AddColumns("", "waarde");
+            var table = new Table().Title($"[bold]Melden en opslaan ({raise.Nodes} knooppunt(en), {raise.Database})[/]").AddColumns("", "waarde");
             table.AddRow("gelijktijdig", raise.Concurrency.ToString(Inv));
             table.AddRow("ontvangers per melding", raise.RecipientsPerAlert.ToString(Inv));
             table.AddRow("opgeslagen (201)", raise.Stored.ToString(Inv));
@@ -113,7 +154,7 @@ internal static class BenchCommand
         }
 
         var results = new[] { result.AlertHub, result.Bare }.OfType<TargetResult>().ToList();
-        var fanOut = new Table().Title($"[bold]Fan-out: {results[0].Connections} verbindingen, {results[0].Rate} meldingen/s[/]")
+        var fanOut = new Table().Title($"[bold]Fan-out: {results[0].Connections} verbindingen, {results[0].Rate} meldingen/s, {results[0].Nodes} knooppunt(en), {results[0].Database}[/]")
             .AddColumn("").AddColumns(results.Select(r => new TableColumn(r.Target)).ToArray());
         void Row(string label, Func<TargetResult, string> value) => fanOut.AddRow([label, .. results.Select(value)]);
         Row("meldingen / fouten bij melden", r => $"{r.Alerts} / {r.RaiseErrors}");

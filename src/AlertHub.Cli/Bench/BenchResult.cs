@@ -22,6 +22,8 @@ internal sealed record MemoryResult(
 /// <summary>The fan-out figures of one hub (AlertHub or the bare baseline).</summary>
 internal sealed record TargetResult(
     string Target,
+    string Database,
+    int Nodes,
     int Connections,
     int Accounts,
     double Rate,
@@ -41,7 +43,7 @@ internal sealed record TargetResult(
 
 /// <summary>Closed-loop raising as fast as the hub stores alerts (201 = durable).</summary>
 internal sealed record RaiseOnlyResult(
-    int Concurrency, int RecipientsPerAlert, double Seconds, int Stored, int Errors, double AlertsPerSecond, LatencySummary Response);
+    string Database, int Nodes, int Concurrency, int RecipientsPerAlert, double Seconds, int Stored, int Errors, double AlertsPerSecond, LatencySummary Response);
 
 internal sealed record BenchResult(
     DateTimeOffset At,

@@ -21,6 +21,17 @@ internal sealed record BenchSettings
     public Uri? BareUrl { get; init; }
     public string? HubDll { get; init; }
     public string? BareDll { get; init; }
+
+    /// <summary>Hub nodes started behind one database and, with more than one, one Redis backplane.</summary>
+    public int Nodes { get; init; } = 1;
+
+    /// <summary>An Npgsql connection string of a PostgreSQL server on this machine; null = a fresh SQLite file.</summary>
+    public string? Postgres { get; init; }
+
+    /// <summary>A redis-server on this machine (host:port) for the backplane; needed with more than one node.</summary>
+    public string? Redis { get; init; }
+
+    public string Database => Postgres is null ? "SQLite" : "PostgreSQL";
 }
 
 /// <summary>Reports progress; <paramref name="phase"/> names a bar, value and max its position.</summary>
@@ -51,7 +62,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
             if (settings.RaiseOnly)
             {
                 await using var hub = await StartHubAsync(work, ct);
-                var raiseOnly = await RaiseOnlyAsync(hub.Url, ct);
+                var raiseOnly = await RaiseOnlyAsync(hub.Urls, ct);
                 return new BenchResult(DateTimeOffset.UtcNow, Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.OSDescription,
                     null, null, null, null, raiseOnly);
             }
@@ -59,13 +70,13 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
             TargetResult alertHub;
             await using (var hub = await StartHubAsync(work, ct))
             {
-                alertHub = await FanOutAsync("AlertHub", hub.Url, hub.Process, ct);
+                alertHub = await FanOutAsync("AlertHub", hub, ct);
             }
             TargetResult? bare = null;
             if (!settings.SkipBare)
             {
                 await using var baseline = await StartBareAsync(work, ct);
-                bare = await FanOutAsync("BareHub", baseline.Url, baseline.Process, ct);
+                bare = await FanOutAsync("BareHub", baseline, ct);
             }
             return new BenchResult(DateTimeOffset.UtcNow, Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.OSDescription,
                 alertHub, bare,
@@ -92,59 +103,91 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
     {
         if (settings.Url is { } url)
         {
-            return new FanOutTarget(url, null);
+            return new FanOutTarget([url], []);
         }
-        progress("AlertHub starten", 0, 1);
         var dll = settings.HubDll ?? ServerBinaries.Find("bench/BenchHost", "AlertHub.BenchHost.dll");
-        var server = await ServerProcess.StartAsync(dll,
-        [
-            $"--Bench:Partners={settings.Accounts}",
-            "--Demo:Enabled=false",
-            $"--ConnectionStrings:AlertHub=Data Source={Path.Combine(work, "bench.db")};Default Timeout=30",
-            $"--Sms:OutboxPath={Path.Combine(work, "sms-outbox.jsonl")}",
-            // The bench measures push; the SMS fallback and escalation timers must not fire during the run.
-            "--Alerts:SmsFallbackAfter=01:00:00",
-            "--Alerts:EscalateAfter=1.00:00:00",
-            // A load test raises far faster than any coordinator; the per-person limits would refuse it.
-            "--Security:RaisePerMinute=10000",
-            "--Security:RaiseBurst=100000",
-            "--Security:ApiPerMinute=100000",
-            "--Security:LoginPerMinute=1000",
-            "--Security:RequireHttps=false",
-        ], work, ct);
-        progress("AlertHub starten", 1, 1);
-        return new FanOutTarget(server.BaseAddress, server);
+        var runId = Guid.NewGuid().ToString("N")[..8];
+        var database = settings.Postgres is { } postgres
+            ? new[] { "--Database:Provider=Postgres", $"--ConnectionStrings:AlertHub={postgres.TrimEnd(';')};Database=alerthub_bench_{runId}" }
+            : [$"--ConnectionStrings:AlertHub=Data Source={Path.Combine(work, "bench.db")};Default Timeout=30"];
+        var redis = settings.Redis is { } r ? new[] { $"--Redis:Configuration={r}", $"--Redis:ChannelPrefix=bench-{runId}" } : [];
+        var nodes = new List<ServerProcess>();
+        try
+        {
+            // One after the other: the first creates the database and the bench accounts, the others find them.
+            for (var i = 0; i < settings.Nodes; i++)
+            {
+                progress("AlertHub starten", i, settings.Nodes);
+                nodes.Add(await ServerProcess.StartAsync(dll,
+                [
+                    $"--Bench:Partners={settings.Accounts}",
+                    "--Demo:Enabled=false",
+                    .. database,
+                    .. redis,
+                    $"--Scheduling:NodeName=bench-{i + 1}",
+                    $"--Sms:OutboxPath={Path.Combine(work, $"sms-outbox-{i + 1}.jsonl")}",
+                    // The bench measures push; the SMS fallback and escalation timers must not fire during the run.
+                    "--Alerts:SmsFallbackAfter=01:00:00",
+                    "--Alerts:EscalateAfter=1.00:00:00",
+                    // A load test raises far faster than any coordinator; the per-person limits would refuse it.
+                    "--Security:RaisePerMinute=10000",
+                    "--Security:RaiseBurst=100000",
+                    "--Security:ApiPerMinute=100000",
+                    "--Security:LoginPerMinute=1000",
+                    "--Security:RequireHttps=false",
+                ], work, ct, $"AlertHub-{i + 1}"));
+            }
+            progress("AlertHub starten", settings.Nodes, settings.Nodes);
+            return new FanOutTarget(nodes.Select(n => n.BaseAddress).ToList(), nodes);
+        }
+        catch
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+            throw;
+        }
     }
 
     private async Task<FanOutTarget> StartBareAsync(string work, CancellationToken ct)
     {
         if (settings.BareUrl is { } url)
         {
-            return new FanOutTarget(url, null);
+            return new FanOutTarget([url], []);
         }
         progress("BareHub starten", 0, 1);
         var dll = settings.BareDll ?? ServerBinaries.Find("bench/BareHub", "BareHub.dll");
-        var server = await ServerProcess.StartAsync(dll, [], work, ct);
+        var server = await ServerProcess.StartAsync(dll, [], work, ct, "BareHub");
         progress("BareHub starten", 1, 1);
-        return new FanOutTarget(server.BaseAddress, server);
+        return new FanOutTarget([server.BaseAddress], [server]);
     }
 
-    private async Task<TargetResult> FanOutAsync(string name, Uri baseUrl, ServerProcess? process, CancellationToken ct)
+    private async Task<TargetResult> FanOutAsync(string name, FanOutTarget target, CancellationToken ct)
     {
+        var urls = target.Urls;
+        var baseUrl = urls[0];
         var isAlertHub = name == "AlertHub";
         var n = settings.Connections;
         var alerts = Math.Max(1, (int)Math.Round(settings.Rate * settings.Duration.TotalSeconds));
         var total = WarmupAlerts + alerts;
         using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        var nodeHttp = urls.Select(u => new HttpClient { BaseAddress = u, Timeout = TimeSpan.FromSeconds(30) }).ToList();
+        using var disposeNodeHttp = new Disposables(nodeHttp);
 
         // Sign in once per account and share the token across that account's devices: sign-in is PBKDF2 and
         // deliberately slow, and a person's devices share an account in real life too.
-        AlertHubClient? coordinator = null;
+        // The coordinator raises through every node in turn, as a load balancer would spread the taps.
+        var coordinators = new List<AlertHubClient>();
         var tokens = new string?[Math.Max(1, settings.Accounts)];
         if (isAlertHub)
         {
-            coordinator = new AlertHubClient(http) { MaxRaiseAttempts = 1 };
-            await LoginOrExplainAsync(coordinator, CoordinatorEmail);
+            foreach (var node in nodeHttp)
+            {
+                var coordinator = new AlertHubClient(node) { MaxRaiseAttempts = 1 };
+                await LoginOrExplainAsync(coordinator, CoordinatorEmail);
+                coordinators.Add(coordinator);
+            }
             for (var i = 0; i < tokens.Length; i++)
             {
                 progress($"{name}: inloggen", i, tokens.Length);
@@ -155,8 +198,8 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
             progress($"{name}: inloggen", tokens.Length, tokens.Length);
         }
 
-        var memoryBefore = await ServerMemory.ReadAsync(http, ct);
-        var rssBefore = process?.ResidentBytes();
+        var memoryBefore = await ServerMemory.ReadAllAsync(nodeHttp, ct);
+        var rssBefore = ServerProcess.ResidentBytes(target.Processes);
 
         var intended = new long[total];
         var received = new int[total];
@@ -177,7 +220,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
             }
         }
 
-        var hubUrl = new Uri(baseUrl, HubNames.Path);
+        var hubUrls = urls.Select(u => new Uri(u, HubNames.Path)).ToList();
         var partners = new LightPartner[n];
         var connectHistogram = new LongConcurrentHistogram(1, HighestMicros, 3);
         var connectFailures = 0;
@@ -190,7 +233,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
                 await gate.WaitAsync(ct);
                 try
                 {
-                    var partner = new LightPartner(hubUrl, tokens[i % tokens.Length], OnAlert);
+                    var partner = new LightPartner(hubUrls[i % hubUrls.Count], tokens[i % tokens.Length], OnAlert);
                     partners[i] = partner;
                     var started = Stopwatch.GetTimestamp();
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -218,13 +261,14 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         {
             // Let the connect burst settle before reading memory.
             await Task.Delay(TimeSpan.FromSeconds(2), ct);
-            var memoryAfter = await ServerMemory.ReadAsync(http, ct);
-            var rssAfter = process?.ResidentBytes();
+            var memoryAfter = await ServerMemory.ReadAllAsync(nodeHttp, ct);
+            var rssAfter = ServerProcess.ResidentBytes(target.Processes);
             var open = Math.Max(1, n - connectFailures);
             var memory = new MemoryResult(rssBefore, rssAfter, memoryBefore?.ManagedHeap, memoryAfter?.ManagedHeap,
                 rssBefore is { } rb && rssAfter is { } ra ? Math.Round((ra - rb) / (double)open) : null,
                 memoryBefore is { } mb && memoryAfter is { } ma ? Math.Round((ma.ManagedHeap - mb.ManagedHeap) / (double)open) : null,
-                process is null ? "GET /bench/memory" : $"/proc/{process.Pid}/status VmRSS and GET /bench/memory");
+                target.Processes.Count == 0 ? "GET /bench/memory"
+                    : $"VmRSS of /proc/{string.Join(",", target.Processes.Select(p => p.Pid))}/status and GET /bench/memory, summed over the nodes");
 
             var raiseHistogram = new LongConcurrentHistogram(1, HighestMicros, 3);
             var raiseErrors = 0;
@@ -239,9 +283,9 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
                 try
                 {
                     var started = Stopwatch.GetTimestamp();
-                    if (coordinator is not null)
+                    if (coordinators.Count > 0)
                     {
-                        var alert = await coordinator.RaiseAsync(new RaiseAlertRequest(Note: $"bench:{number}"), $"bench-{runId}-{number}", ct);
+                        var alert = await coordinators[number % coordinators.Count].RaiseAsync(new RaiseAlertRequest(Note: $"bench:{number}"), $"bench-{runId}-{number}", ct);
                         _template ??= alert;
                     }
                     else
@@ -321,7 +365,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
                 }
             }
             var delivered = Delivered();
-            return new TargetResult(name, n, isAlertHub ? tokens.Length : 0, settings.Rate, alerts, raiseErrors,
+            return new TargetResult(name, isAlertHub ? settings.Database : "-", urls.Count, n, isAlertHub ? tokens.Length : 0, settings.Rate, alerts, raiseErrors,
                 expected, delivered, expected - delivered, duplicates,
                 LatencySummary.From(recipientHistogram), LatencySummary.From(perAlert), LatencySummary.From(raiseHistogram),
                 Math.Round(connectSeconds, 2), connectFailures, LatencySummary.From(connectHistogram), memory);
@@ -362,13 +406,19 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         }
     }
 
-    private async Task<RaiseOnlyResult> RaiseOnlyAsync(Uri baseUrl, CancellationToken ct)
+    private async Task<RaiseOnlyResult> RaiseOnlyAsync(IReadOnlyList<Uri> urls, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
-        var coordinator = new AlertHubClient(http) { MaxRaiseAttempts = 1 };
-        await LoginOrExplainAsync(coordinator, CoordinatorEmail);
+        var nodeHttp = urls.Select(u => new HttpClient { BaseAddress = u, Timeout = TimeSpan.FromSeconds(30) }).ToList();
+        using var disposeNodeHttp = new Disposables(nodeHttp);
+        var coordinators = new List<AlertHubClient>();
+        foreach (var node in nodeHttp)
+        {
+            var client = new AlertHubClient(node) { MaxRaiseAttempts = 1 };
+            await LoginOrExplainAsync(client, CoordinatorEmail);
+            coordinators.Add(client);
+        }
         var runId = Guid.NewGuid().ToString("N")[..8];
-        var warm = await coordinator.RaiseAsync(new RaiseAlertRequest(Note: "bench:warmup"), $"bench-{runId}-warmup", ct);
+        var warm = await coordinators[0].RaiseAsync(new RaiseAlertRequest(Note: "bench:warmup"), $"bench-{runId}-warmup", ct);
 
         var histogram = new LongConcurrentHistogram(1, HighestMicros, 3);
         var stored = 0;
@@ -376,8 +426,9 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         var next = 0;
         var clock = Stopwatch.StartNew();
         var seconds = settings.Duration.TotalSeconds;
-        var workers = Enumerable.Range(0, Math.Max(1, settings.RaiseConcurrency)).Select(async _ =>
+        var workers = Enumerable.Range(0, Math.Max(1, settings.RaiseConcurrency)).Select(async worker =>
         {
+            var coordinator = coordinators[worker % coordinators.Count];
             // Bounded by time and by a hard count, whichever comes first.
             while (clock.Elapsed.TotalSeconds < seconds && Volatile.Read(ref next) < 1_000_000)
             {
@@ -398,7 +449,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         }).ToList();
         await Task.WhenAll(workers);
         var elapsed = clock.Elapsed.TotalSeconds;
-        return new RaiseOnlyResult(settings.RaiseConcurrency, warm.Recipients.Count, Math.Round(elapsed, 2), stored, errors,
+        return new RaiseOnlyResult(settings.Database, urls.Count, settings.RaiseConcurrency, warm.Recipients.Count, Math.Round(elapsed, 2), stored, errors,
             Math.Round(stored / elapsed, 1), LatencySummary.From(histogram));
     }
 
@@ -430,11 +481,31 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         }
     }
 
-    private sealed class FanOutTarget(Uri url, ServerProcess? process) : IAsyncDisposable
+    /// <summary>The node(s) of one hub under test; the processes are those the bench started itself.</summary>
+    private sealed class FanOutTarget(IReadOnlyList<Uri> urls, IReadOnlyList<ServerProcess> processes) : IAsyncDisposable
     {
-        public Uri Url => url;
-        public ServerProcess? Process => process;
-        public ValueTask DisposeAsync() => process?.DisposeAsync() ?? ValueTask.CompletedTask;
+        public IReadOnlyList<Uri> Urls => urls;
+        public IReadOnlyList<ServerProcess> Processes => processes;
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var process in processes)
+            {
+                await process.DisposeAsync();
+            }
+        }
+    }
+}
+
+/// <summary>Disposes a set of clients at the end of a using block.</summary>
+internal sealed class Disposables(IEnumerable<IDisposable> items) : IDisposable
+{
+    public void Dispose()
+    {
+        foreach (var item in items)
+        {
+            item.Dispose();
+        }
     }
 }
 

@@ -31,7 +31,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     public string LogPath { get; }
     public int Pid => _process.Id;
 
-    public static async Task<ServerProcess> StartAsync(string dll, IEnumerable<string> args, string workDirectory, CancellationToken ct)
+    public static async Task<ServerProcess> StartAsync(string dll, IEnumerable<string> args, string workDirectory, CancellationToken ct, string name)
     {
         var port = FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
@@ -55,7 +55,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Kon {dll} niet starten.");
-        var server = new ServerProcess(process, baseAddress, Path.Combine(workDirectory, Path.GetFileNameWithoutExtension(dll) + ".log"));
+        var server = new ServerProcess(process, baseAddress, Path.Combine(workDirectory, name + ".log"));
         try
         {
             await server.WaitUntilLiveAsync(TimeSpan.FromSeconds(60), ct);
@@ -101,6 +101,21 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>Resident set size from /proc (Linux); null elsewhere.</summary>
     public long? ResidentBytes() => ReadRss(Pid);
+
+    /// <summary>Summed over the nodes; null when there are none or one cannot be read.</summary>
+    public static long? ResidentBytes(IReadOnlyList<ServerProcess> nodes)
+    {
+        long sum = 0;
+        foreach (var node in nodes)
+        {
+            if (node.ResidentBytes() is not { } rss)
+            {
+                return null;
+            }
+            sum += rss;
+        }
+        return nodes.Count == 0 ? null : sum;
+    }
 
     public static long? ReadRss(int pid)
     {
@@ -176,6 +191,21 @@ internal sealed record ServerMemory(
     [property: JsonPropertyName("workingSet")] long WorkingSet,
     [property: JsonPropertyName("managedHeap")] long ManagedHeap)
 {
+    /// <summary>Summed over the nodes; null when one of them does not answer.</summary>
+    public static async Task<ServerMemory?> ReadAllAsync(IEnumerable<HttpClient> nodes, CancellationToken ct)
+    {
+        ServerMemory total = new(0, 0);
+        foreach (var node in nodes)
+        {
+            if (await ReadAsync(node, ct) is not { } one)
+            {
+                return null;
+            }
+            total = new ServerMemory(total.WorkingSet + one.WorkingSet, total.ManagedHeap + one.ManagedHeap);
+        }
+        return total;
+    }
+
     public static async Task<ServerMemory?> ReadAsync(HttpClient http, CancellationToken ct)
     {
         try

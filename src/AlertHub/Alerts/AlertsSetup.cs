@@ -10,6 +10,9 @@ internal static class AlertsSetup
     {
         var services = builder.Services;
         services.AddSingleton<ReceiptsSeen>();
+        services.AddSingleton<Infrastructure.Data.GroupCommit>();
+        services.AddHostedService(sp => sp.GetRequiredService<Infrastructure.Data.GroupCommit>());
+        services.AddSingleton<ReceiptWriter>();
         services.AddScoped<AlertAudience>();
         services.AddSingleton<RaiseBurst>();
         services.AddScoped<AlertVersions>();

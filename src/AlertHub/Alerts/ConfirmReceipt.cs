@@ -1,18 +1,17 @@
 using System.Collections.Concurrent;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Security;
-using AlertHub.Infrastructure.Telemetry;
+using AlertHub.Infrastructure.Errors;
 using AlertHub.Infrastructure;
 using Mediator;
+using Microsoft.EntityFrameworkCore;
 
 namespace AlertHub.Alerts;
 
 /// <summary>R3: a device confirms an alert reached it; this is what stops the SMS fallback.</summary>
 internal sealed record ConfirmReceipt(Guid CallerId, Guid AlertId) : ICommand<bool>, ICallerMessage;
 
-internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, TimeProvider time, ReceiptsSeen seen,
-    AlertHubMetrics metrics,
-    Callers callers)
+internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, ReceiptsSeen seen, ReceiptWriter receipts, Callers callers)
     : ICommandHandler<ConfirmReceipt, bool>
 {
     public async ValueTask<bool> Handle(ConfirmReceipt command, CancellationToken ct)
@@ -27,23 +26,21 @@ internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, TimeProvider t
         try
         {
             var caller = await callers.ActiveAsync(command.CallerId, ct);
-            var alert = await db.AlertInRegionAsync(command.AlertId, caller, ct);
-            // Coordinators and team leads receive every alert of their region but are not all recipients.
-            var recipient = alert.RecipientFor(caller.Id);
-            if (recipient is null)
+            switch (await receipts.StoreAsync(command.AlertId, caller.Id, ct))
             {
-                return false;
+                case ReceiptOutcome.Stored:
+                    received = true;
+                    return true;
+                case ReceiptOutcome.AlreadyReceived:
+                    received = true;
+                    return false;
+                default:
+                    // Coordinators and team leads receive every alert of their region but are not all recipients;
+                    // anyone else asking about an alert they may not see hears it does not exist.
+                    var visible = caller.IsWatcher() && caller.RegionId is { } region
+                        && await db.Alerts.AnyAsync(a => a.Id == command.AlertId && a.RegionId == region, ct);
+                    return visible ? false : throw new NotFoundException("Melding niet gevonden.");
             }
-            if (recipient.ReceivedAt is not null)
-            {
-                received = true;
-                return false;
-            }
-            recipient.MarkReceived(time.Now());
-            await db.SaveChangesAsync(ct);
-            received = true;
-            metrics.ReceiptConfirmed();
-            return true;
         }
         finally
         {

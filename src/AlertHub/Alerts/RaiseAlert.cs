@@ -41,6 +41,7 @@ internal sealed class RaiseAlertHandler(
     IOptions<HotlineOptions> hotline,
     IOptions<AlertsOptions> options,
     RaiseBurst burst,
+    GroupCommit group,
     Callers callers) : ICommandHandler<RaiseAlert, RaiseAlertResult>
 {
     public async ValueTask<RaiseAlertResult> Handle(RaiseAlert command, CancellationToken ct)
@@ -95,7 +96,8 @@ internal sealed class RaiseAlertHandler(
         await events.Publish(new AlertRaisedEvent(alert, now), ct);
         try
         {
-            await db.SaveChangesAsync(ct);
+            // In the node's next group commit with the other raises and receipts of these milliseconds (issue 16).
+            await db.SaveInGroupAsync(group, ct);
         }
         catch (DbUpdateException e) when (e.IsUniqueViolation() && command.IdempotencyKey is not null)
         {

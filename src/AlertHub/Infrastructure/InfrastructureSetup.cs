@@ -143,6 +143,7 @@ internal static class InfrastructureSetup
             }.ToString();
         }
         options.UseSqlite(connectionString);
+        options.AddInterceptors(Data.SqliteWriteGate.Instance);
         // SQLite rebuilds a table for some schema changes with PRAGMA foreign_keys outside the migration's
         // transaction (SQLite allows it nowhere else); EF warns about it on every fresh database. The one migration
         // that does so (SmsTimersAndHotline) runs on an empty or consistent database at start-up, before any

@@ -77,6 +77,9 @@ internal sealed class CreatePersonHandler(AlertHubDbContext db, UserManager<AppU
             await db.SaveDirectoryAsync(ct);
             return person.ToDto(hasAccount: false);
         }
+        // SQLite: this transaction writes in turn with the node\'s other writers (SqliteWriteGate).
+        await using var turn = await SqliteWriteGate.EnterAsync(db, ct);
+        SqliteWriteGate.Hold(turn);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.SaveDirectoryAsync(ct);
         await AccountFactory.CreateAsync(users, person, command.Password);

@@ -128,6 +128,12 @@ internal sealed class ImportDirectoryHandler(
         }).ToList();
         var schools = batch.Schools.Select(i => i.Item.ToEntity(contacts[i.Item])).ToList();
 
+        // SQLite: this transaction writes in turn with the node\'s other writers (SqliteWriteGate).
+
+        await using var turn = await SqliteWriteGate.EnterAsync(db, ct);
+
+        SqliteWriteGate.Hold(turn);
+
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         db.Regions.AddRange(batch.Regions.Select(i => i.Item.ToEntity()));
         db.Organisations.AddRange(batch.Organisations.Select(i => i.Item.ToEntity()));

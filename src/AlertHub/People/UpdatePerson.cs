@@ -76,6 +76,12 @@ internal sealed class UpdatePersonHandler(AlertHubDbContext db, UserManager<AppU
         person.Apply(command);
         person.Active = active;
 
+        // SQLite: this transaction writes in turn with the node\'s other writers (SqliteWriteGate).
+
+        await using var turn = await SqliteWriteGate.EnterAsync(db, ct);
+
+        SqliteWriteGate.Hold(turn);
+
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.SaveDirectoryAsync(ct);
         if (user is not null)

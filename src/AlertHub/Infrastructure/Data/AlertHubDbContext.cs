@@ -66,6 +66,9 @@ internal class AlertHubDbContext(DbContextOptions options, IEnumerable<ISaveChan
     /// </summary>
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
+        // SQLite: one writer at a time in this process, in turn, instead of colliding (SqliteWriteGate).
+        await using var turn = Database.IsSqlite() ? await SqliteWriteGate.EnterAsync(Database.GetDbConnection(), cancellationToken) : null;
+        SqliteWriteGate.Hold(turn);
         if (_steps.Length == 0)
         {
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
