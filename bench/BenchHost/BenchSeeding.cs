@@ -26,6 +26,12 @@ internal sealed class BenchOptions
 
     /// <summary>How many on-call partner accounts to create in the bench region; 0 = bench support off.</summary>
     public int Partners { get; set; }
+
+    /// <summary>
+    /// Schools, each with its coordinator (the first is <c>coordinator@bench.alerthub.test</c>, then
+    /// <c>coordinator01@…</c>): a person raises one alert at a time, so raising in parallel needs several.
+    /// </summary>
+    public int Coordinators { get; set; } = 1;
 }
 
 /// <summary>Loaded by Program.cs into AlertHub's own host.</summary>
@@ -46,6 +52,8 @@ internal static class BenchSetup
 
     public static string PartnerEmail(int index) => $"partner{index:D4}@bench.alerthub.test";
 
+    public static string CoordinatorEmailOf(int index) => index == 0 ? CoordinatorEmail : $"coordinator{index:D2}@bench.alerthub.test";
+
     public static void AddBench(IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(BenchOptions.SectionName).Get<BenchOptions>() ?? new BenchOptions();
@@ -53,7 +61,11 @@ internal static class BenchSetup
         {
             return;
         }
-        services.Configure<BenchOptions>(o => o.Partners = options.Partners);
+        services.Configure<BenchOptions>(o =>
+        {
+            o.Partners = options.Partners;
+            o.Coordinators = Math.Clamp(options.Coordinators, 1, 64);
+        });
         // Hosted services registered here start before Kestrel listens, so the accounts exist once the hub answers.
         services.AddHostedService<BenchSeeder>();
         services.AddSingleton<IStartupFilter, BenchEndpointFilter>();
@@ -74,6 +86,10 @@ internal static class BenchSetup
                 {
                     workingSet = process.WorkingSet64,
                     managedHeap = GC.GetTotalMemory(forceFullCollection: false),
+                    // The profile's counters: transactions of the group writer and the writes in them, SQLite gate waits.
+                    groups = context.RequestServices.GetRequiredService<GroupCommit>().Written.Groups,
+                    units = context.RequestServices.GetRequiredService<GroupCommit>().Written.Units,
+                    gateWaits = SqliteWriteGate.Waits,
                 }));
             }));
             next(app);
@@ -95,14 +111,18 @@ internal static class BenchSetup
             logger.LogWarning("Bench mode: creating region {Region} with {Partners} partners (known password)", RegionId, partners);
             var now = time.GetUtcNow();
             db.Regions.Add(new Region { Id = RegionId, Name = "Bench" });
-            db.Schools.Add(new School { Id = SchoolId, Name = "Bench School", RegionId = RegionId });
             db.Organisations.Add(new Organisation { Id = "bench-partners", Name = "Bench partners", RegionId = RegionId });
-            var coordinator = new Person
+            var people = new List<Person>();
+            for (var i = 0; i < options.Value.Coordinators; i++)
             {
-                Name = "Bench coordinator", Email = CoordinatorEmail, Role = PersonRole.Coordinator,
-                RegionId = RegionId, SchoolId = SchoolId, OrganisationId = "bench-partners", Discipline = Discipline.School,
-            };
-            var people = new List<Person> { coordinator };
+                var schoolId = i == 0 ? SchoolId : $"{SchoolId}-{i:D2}";
+                db.Schools.Add(new School { Id = schoolId, Name = i == 0 ? "Bench School" : $"Bench School {i:D2}", RegionId = RegionId });
+                people.Add(new Person
+                {
+                    Name = $"Bench coordinator {i}", Email = CoordinatorEmailOf(i), Role = PersonRole.Coordinator,
+                    RegionId = RegionId, SchoolId = schoolId, OrganisationId = "bench-partners", Discipline = Discipline.School,
+                });
+            }
             for (var i = 0; i < partners; i++)
             {
                 var partner = new Person

@@ -21,13 +21,14 @@ internal static class BenchCommand
         var bareUrl = new Option<string?>("--bare-url") { HelpName = "adres", Description = "Een al draaiende BareHub" };
         var hubDll = new Option<string?>("--hub-dll") { HelpName = "pad", Description = "Pad naar AlertHub.BenchHost.dll (standaard: gebouwd in deze repository)" };
         var bareDll = new Option<string?>("--bare-dll") { HelpName = "pad", Description = "Pad naar BareHub.dll" };
+        var coordinators = new Option<int>("--coordinators") { HelpName = "aantal", Description = "Coördinatoren (elk een eigen school) die om de beurt melden; één persoon meldt één melding tegelijk", DefaultValueFactory = _ => 8 };
         var nodes = new Option<int>("--nodes") { HelpName = "aantal", Description = "Aantal AlertHub-knooppunten (meer dan één: met --redis)", DefaultValueFactory = _ => 1 };
         var postgres = new Option<string?>("--postgres") { HelpName = "verbinding", Description = "PostgreSQL op deze machine (Npgsql-verbinding zonder Database=); standaard een nieuw SQLite-bestand" };
         var redis = new Option<string?>("--redis") { HelpName = "host:poort", Description = "redis-server op deze machine voor de backplane tussen de knooppunten" };
         var json = new Option<string?>("--json") { HelpName = "bestand", Description = "Schrijf de resultaten ook als JSON naar dit bestand" };
         var command = new Command("bench", "Fan-out meten: N partners, meldingen in vast tempo, latentie per ontvanger en per melding")
         {
-            connections, accounts, rate, duration, drain, raiseOnly, concurrency, noBare, url, bareUrl, hubDll, bareDll, nodes, postgres, redis, json,
+            connections, accounts, rate, duration, drain, raiseOnly, concurrency, noBare, url, bareUrl, hubDll, bareDll, coordinators, nodes, postgres, redis, json,
         };
         command.SetAction((parse, ct) => Commands.Run(async () =>
         {
@@ -45,6 +46,7 @@ internal static class BenchCommand
                 BareUrl = Loopback(parse.GetValue(bareUrl)),
                 HubDll = parse.GetValue(hubDll),
                 BareDll = parse.GetValue(bareDll),
+                Coordinators = Bounded(parse.GetValue(coordinators), 1, 64, "--coordinators"),
                 Nodes = Bounded(parse.GetValue(nodes), 1, 8, "--nodes"),
                 Postgres = LoopbackPostgres(parse.GetValue(postgres)),
                 Redis = LoopbackRedis(parse.GetValue(redis)),

@@ -15,6 +15,9 @@ internal sealed record BenchSettings
     public int ConnectParallelism { get; init; } = 32;
     public bool RaiseOnly { get; init; }
     public int RaiseConcurrency { get; init; } = 8;
+
+    /// <summary>Coordinators (each of their own school) who raise in turn: one person raises one alert at a time.</summary>
+    public int Coordinators { get; init; } = 8;
     public bool SkipBare { get; init; }
     /// <summary>A bench hub already running (bench/BenchHost started with --Bench:Partners); null = start one.</summary>
     public Uri? Url { get; init; }
@@ -51,6 +54,27 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
     private const long HighestMicros = 3_600_000_000;
 
     public static string PartnerEmail(int index) => $"partner{index:D4}@bench.alerthub.test";
+
+    public static string CoordinatorEmailOf(int index) => index == 0 ? CoordinatorEmail : $"coordinator{index:D2}@bench.alerthub.test";
+
+    /// <summary>Each coordinator signed in on each node: [coordinator][node].</summary>
+    private async Task<List<List<AlertHubClient>>> CoordinatorsAsync(IReadOnlyList<HttpClient> nodes)
+    {
+        var all = new List<List<AlertHubClient>>();
+        for (var c = 0; c < settings.Coordinators; c++)
+        {
+            var perNode = new List<AlertHubClient>();
+            foreach (var node in nodes)
+            {
+                // An HttpClient of its own: AlertHubClient keeps its token in the client's default headers.
+                var client = new AlertHubClient(new HttpClient { BaseAddress = node.BaseAddress, Timeout = node.Timeout }) { MaxRaiseAttempts = 1 };
+                await LoginOrExplainAsync(client, CoordinatorEmailOf(c));
+                perNode.Add(client);
+            }
+            all.Add(perNode);
+        }
+        return all;
+    }
 
     private AlertDto? _template;
 
@@ -121,6 +145,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
                 nodes.Add(await ServerProcess.StartAsync(dll,
                 [
                     $"--Bench:Partners={settings.Accounts}",
+                    $"--Bench:Coordinators={settings.Coordinators}",
                     "--Demo:Enabled=false",
                     .. database,
                     .. redis,
@@ -177,17 +202,12 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
 
         // Sign in once per account and share the token across that account's devices: sign-in is PBKDF2 and
         // deliberately slow, and a person's devices share an account in real life too.
-        // The coordinator raises through every node in turn, as a load balancer would spread the taps.
-        var coordinators = new List<AlertHubClient>();
+        // The coordinators raise in turn, each through every node in turn, as a load balancer would spread the taps.
+        var coordinators = new List<List<AlertHubClient>>();
         var tokens = new string?[Math.Max(1, settings.Accounts)];
         if (isAlertHub)
         {
-            foreach (var node in nodeHttp)
-            {
-                var coordinator = new AlertHubClient(node) { MaxRaiseAttempts = 1 };
-                await LoginOrExplainAsync(coordinator, CoordinatorEmail);
-                coordinators.Add(coordinator);
-            }
+            coordinators = await CoordinatorsAsync(nodeHttp);
             for (var i = 0; i < tokens.Length; i++)
             {
                 progress($"{name}: inloggen", i, tokens.Length);
@@ -285,7 +305,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
                     var started = Stopwatch.GetTimestamp();
                     if (coordinators.Count > 0)
                     {
-                        var alert = await coordinators[number % coordinators.Count].RaiseAsync(new RaiseAlertRequest(Note: $"bench:{number}"), $"bench-{runId}-{number}", ct);
+                        var alert = await coordinators[number % coordinators.Count][number % nodeHttp.Count].RaiseAsync(new RaiseAlertRequest(Note: $"bench:{number}"), $"bench-{runId}-{number}", ct);
                         _template ??= alert;
                     }
                     else
@@ -410,15 +430,9 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
     {
         var nodeHttp = urls.Select(u => new HttpClient { BaseAddress = u, Timeout = TimeSpan.FromSeconds(30) }).ToList();
         using var disposeNodeHttp = new Disposables(nodeHttp);
-        var coordinators = new List<AlertHubClient>();
-        foreach (var node in nodeHttp)
-        {
-            var client = new AlertHubClient(node) { MaxRaiseAttempts = 1 };
-            await LoginOrExplainAsync(client, CoordinatorEmail);
-            coordinators.Add(client);
-        }
+        var coordinators = await CoordinatorsAsync(nodeHttp);
         var runId = Guid.NewGuid().ToString("N")[..8];
-        var warm = await coordinators[0].RaiseAsync(new RaiseAlertRequest(Note: "bench:warmup"), $"bench-{runId}-warmup", ct);
+        var warm = await coordinators[0][0].RaiseAsync(new RaiseAlertRequest(Note: "bench:warmup"), $"bench-{runId}-warmup", ct);
 
         var histogram = new LongConcurrentHistogram(1, HighestMicros, 3);
         var stored = 0;
@@ -428,7 +442,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         var seconds = settings.Duration.TotalSeconds;
         var workers = Enumerable.Range(0, Math.Max(1, settings.RaiseConcurrency)).Select(async worker =>
         {
-            var coordinator = coordinators[worker % coordinators.Count];
+            var coordinator = coordinators[worker % coordinators.Count][worker % nodeHttp.Count];
             // Bounded by time and by a hard count, whichever comes first.
             while (clock.Elapsed.TotalSeconds < seconds && Volatile.Read(ref next) < 1_000_000)
             {

@@ -64,9 +64,9 @@ internal static class AlertsApi
     private static async Task<Ok<AlertDto>> Get(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new GetAlert(user.PersonId(), id), ct));
 
-    private static async Task<NoContent> Receipt(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct)
+    private static async Task<NoContent> Receipt(Guid id, ClaimsPrincipal user, IMediator mediator, ReceiptsSeen seen, CancellationToken ct)
     {
-        await mediator.Send(new ConfirmReceipt(user.PersonId(), id), ct);
+        await seen.ConfirmOnceAsync(mediator, user.PersonId(), id, ct);
         return TypedResults.NoContent();
     }
 

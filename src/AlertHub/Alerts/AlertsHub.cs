@@ -12,7 +12,7 @@ namespace AlertHub.Alerts;
 /// (the SignalR user id), so a client can only ever receive what routing decided it should.
 /// </summary>
 [Authorize]
-internal sealed class AlertsHub(IMediator mediator, AlertHubMetrics metrics) : Hub<IAlertsClient>
+internal sealed class AlertsHub(IMediator mediator, AlertHubMetrics metrics, ReceiptsSeen seen) : Hub<IAlertsClient>
 {
     public override Task OnConnectedAsync()
     {
@@ -26,8 +26,8 @@ internal sealed class AlertsHub(IMediator mediator, AlertHubMetrics metrics) : H
         return base.OnDisconnectedAsync(exception);
     }
 
-    public async Task ConfirmReceipt(Guid alertId) =>
-        await mediator.Send(new ConfirmReceipt(Context.User!.PersonId(), alertId), Context.ConnectionAborted);
+    public Task ConfirmReceipt(Guid alertId) =>
+        seen.ConfirmOnceAsync(mediator, Context.User!.PersonId(), alertId, Context.ConnectionAborted);
 
     public async Task<AlertDto> Acknowledge(Guid alertId, AckResponse response) =>
         await mediator.Send(new AcknowledgeAlert(Context.User!.PersonId(), alertId, response), Context.ConnectionAborted);

@@ -125,3 +125,39 @@ public sealed class GroupCommitTests
         Assert.Equal(20, await check.ServiceProvider.GetRequiredService<AlertHubDbContext>().AlertUpdates.CountAsync(u => u.AlertId == alert.Id));
     }
 }
+
+/// <summary>Issue 16: of the many devices of one person confirming one alert, only one reaches the pipeline.</summary>
+public sealed class ReceiptShortcutTests
+{
+    [Fact]
+    public async Task FiftyDevicesOfOnePerson_ConfirmAtOnce_OneReceiptIsWritten_AndAFailedOneIsTriedAgain()
+    {
+        await using var host = await TestHost.StartAsync();
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        var alert = await coordinator.RaiseAsync();
+        var person = alert.Recipients.First(r => r.Discipline == AlertHub.Client.Discipline.Police).PersonId;
+        var seen = host.Services.GetRequiredService<ReceiptsSeen>();
+        var group = host.Services.GetRequiredService<GroupCommit>();
+        var before = group.Written.Units;
+
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
+        {
+            await using var scope = host.Services.CreateAsyncScope();
+            await seen.ConfirmOnceAsync(scope.ServiceProvider.GetRequiredService<Mediator.IMediator>(), person, alert.Id, CancellationToken.None);
+        }));
+
+        Assert.Equal(1, group.Written.Units - before);
+        var stored = await coordinator.GetAlertAsync(alert.Id);
+        Assert.NotNull(stored.Recipients.Single(r => r.PersonId == person).ReceivedAt);
+
+        // Someone outside the alert is refused and not remembered: asking again is refused again, not silently dropped.
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var mediator = scope.ServiceProvider.GetRequiredService<Mediator.IMediator>();
+            var haaglanden = await host.LoginAsync(TestHost.HaaglandenPolice);
+            var outsider = (await haaglanden.GetMeAsync()).PersonId;
+            await Assert.ThrowsAsync<AlertHub.Infrastructure.Errors.NotFoundException>(() => seen.ConfirmOnceAsync(mediator, outsider, alert.Id, CancellationToken.None));
+            await Assert.ThrowsAsync<AlertHub.Infrastructure.Errors.NotFoundException>(() => seen.ConfirmOnceAsync(mediator, outsider, alert.Id, CancellationToken.None));
+        }
+    }
+}

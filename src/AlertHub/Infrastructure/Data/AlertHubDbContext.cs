@@ -73,13 +73,25 @@ internal class AlertHubDbContext(DbContextOptions options, IEnumerable<ISaveChan
         {
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
+        // Changes are detected once here; every step asks ChangeTracker.Entries(), which would otherwise scan the
+        // whole graph again each time (a fifth of the group writer's time in the issue-16 profile). The steps only
+        // add rows and set values on rows they add; the save itself detects once more.
         ChangeTracker.DetectChanges();
+        var autoDetect = ChangeTracker.AutoDetectChangesEnabled;
         var inTransaction = false;
         try
         {
-            foreach (var step in _steps)
+            ChangeTracker.AutoDetectChangesEnabled = false;
+            try
             {
-                inTransaction |= await step.BeforeSaveAsync(this, cancellationToken);
+                foreach (var step in _steps)
+                {
+                    inTransaction |= await step.BeforeSaveAsync(this, cancellationToken);
+                }
+            }
+            finally
+            {
+                ChangeTracker.AutoDetectChangesEnabled = autoDetect;
             }
             int written;
             if (inTransaction)
