@@ -3,11 +3,12 @@
 #   bash bench/services.sh start   # prints the two options to pass
 #   bash bench/services.sh stop
 # PostgreSQL runs with its durable defaults (fsync=on, synchronous_commit=on): a 201 in the bench means what it
-# means in production. Data lives in /tmp/alerthub-bench-services and is removed by `stop`.
+# means in production. The ports (15432, 16379; PG_PORT/REDIS_PORT) lie below the ephemeral range, where the
+# bench's thousands of client sockets cannot be holding them. Data lives in /tmp/alerthub-bench-services and is removed by `stop`.
 set -euo pipefail
 DIR=/tmp/alerthub-bench-services
-PG_PORT=${PG_PORT:-55432}
-REDIS_PORT=${REDIS_PORT:-56379}
+PG_PORT=${PG_PORT:-15432}
+REDIS_PORT=${REDIS_PORT:-16379}
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 AS=()
 if [ "$(id -u)" = 0 ]; then AS=(setpriv --reuid=postgres --regid=postgres --init-groups); fi
