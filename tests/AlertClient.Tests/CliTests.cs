@@ -307,6 +307,47 @@ public sealed partial class CliTests
         }
     }
 
+    [Fact]
+    public async Task Bench_TwoNodesOnPostgresBehindRedis_EndToEnd_EveryAlertReachesTheConnectionsOfBothNodes()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var postgres = PostgresServer.Instance;
+        using var cli = new Cli();
+        var json = Path.Combine(Path.GetTempPath(), $"alerthub-bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            var exit = await cli.RunAsync("bench", "-n", "20", "--accounts", "4", "--coordinators", "2", "--rate", "2", "--seconds", "3",
+                "--nodes", "2", "--postgres", $"Host=127.0.0.1;Port={postgres.Port};Username=postgres", "--redis", $"127.0.0.1:{redis.Port}",
+                "--no-bare", "--json", json);
+            Assert.True(exit == 0, cli.Output);
+
+            var result = JsonSerializer.Deserialize<BenchResult>(await File.ReadAllTextAsync(json), BenchCommand.JsonOptions)!;
+            var hub = result.AlertHub!;
+            Assert.Equal(("PostgreSQL", 2), (hub.Database, hub.Nodes));
+            Assert.Equal(0, hub.RaiseErrors);
+            // Half the connections are on each node and half the raises go to each: delivery crosses the backplane.
+            Assert.Equal(6 * 20, hub.Expected);
+            Assert.Equal(0, hub.Lost);
+            Assert.Equal(0, hub.Duplicates);
+            Assert.NotNull(hub.Memory?.RssPerConnectionBytes);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public async Task Bench_RefusesAddressesOffThisMachine_AndTwoNodesWithoutRedis()
+    {
+        using var cli = new Cli();
+        Assert.NotEqual(0, await cli.RunAsync("bench", "--nodes", "2"));
+        Assert.Contains("--redis", cli.Output, StringComparison.Ordinal);
+        using var other = new Cli();
+        Assert.NotEqual(0, await other.RunAsync("bench", "--postgres", "Host=db.example.org;Username=postgres"));
+        Assert.Contains("alleen op deze machine", other.Output, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex(@"id ([0-9a-f\-]{36})")]
     private static partial Regex IdLine();
 
