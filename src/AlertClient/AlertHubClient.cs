@@ -167,6 +167,17 @@ public sealed class AlertHubClient(HttpClient http)
     public Task<List<AlertDto>> ListAlertsAsync(string? status = "open", CancellationToken ct = default) =>
         GetAsync<List<AlertDto>>(status is null ? "/api/alerts" : $"/api/alerts?status={Uri.EscapeDataString(status)}", ct);
 
+    /// <summary>The report of a drill (issue 17): who was reached how fast, who answered, the slowest discipline.</summary>
+    public Task<DrillReportDto> GetDrillReportAsync(Guid id, CancellationToken ct = default) => GetAsync<DrillReportDto>($"/api/alerts/{id}/report", ct);
+
+    /// <summary>The drill report as a printable HTML page.</summary>
+    public async Task<string> GetDrillReportHtmlAsync(Guid id, CancellationToken ct = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"/api/alerts/{id}/report?format=html"), ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        return response.IsSuccessStatusCode ? body : throw new AlertHubException(response.StatusCode, body);
+    }
+
     /// <summary>The signed-in person.</summary>
     public Task<MeDto> GetMeAsync(CancellationToken ct = default) => GetAsync<MeDto>("/api/me", ct);
 

@@ -114,7 +114,8 @@ public sealed record AlertDto(
     string? Outcome = null,
     DateTimeOffset? ClosedAt = null,
     string? Notice = null,
-    long Version = 0);
+    long Version = 0,
+    bool Drill = false);
 
 /// <summary>
 /// CONTRACT v2 change feed: the latest state of every alert the caller may see that changed after the cursor
@@ -146,7 +147,7 @@ public sealed record RecipientDto(
 public sealed record AlertUpdateDto(DateTimeOffset At, string By, string Text);
 
 /// <summary>Body of <c>POST /api/alerts</c>; every field is optional (an empty body is one tap).</summary>
-public sealed record RaiseAlertRequest(string? SchoolId = null, AlertKind? Kind = null, string? Note = null);
+public sealed record RaiseAlertRequest(string? SchoolId = null, AlertKind? Kind = null, string? Note = null, bool? Drill = null);
 
 /// <summary>Body of <c>POST /api/alerts/{id}/acknowledgements</c>.</summary>
 public sealed record AcknowledgeRequest(AckResponse Response);
@@ -282,3 +283,41 @@ public sealed record UpdateEvaluationRequest(
 /// <summary>An open action item across evaluations of a region.</summary>
 public sealed record OpenActionItemDto(Guid Id, Guid EvaluationId, string SchoolName, DateTimeOffset AlertRaisedAt,
     string Description, string? Owner, DateOnly? DueDate, bool Overdue);
+
+/// <summary>
+/// Issue 17: the report of a drill (<c>GET /api/alerts/{id}/report</c>): who was reached how fast, who answered,
+/// the slowest discipline and who was not reached.
+/// </summary>
+public sealed record DrillReportDto(
+    Guid AlertId,
+    string SchoolName,
+    AlertKind Kind,
+    string RaisedBy,
+    DateTimeOffset RaisedAt,
+    AlertStatus Status,
+    int RecipientCount,
+    int ReachedCount,
+    int AnsweredCount,
+    double? MedianReceivedSeconds,
+    IReadOnlyList<DrillRecipientDto> Recipients,
+    IReadOnlyList<DrillDisciplineDto> Disciplines,
+    Discipline? SlowestDiscipline,
+    IReadOnlyList<string> Unreachable);
+
+/// <summary>One recipient of a drill: when it was pushed, received, texted and answered (seconds after the raise).</summary>
+public sealed record DrillRecipientDto(
+    Guid PersonId,
+    string Name,
+    string? Organisation,
+    Discipline? Discipline,
+    DateTimeOffset? PushedAt,
+    DateTimeOffset? ReceivedAt,
+    DateTimeOffset? TextedAt,
+    DateTimeOffset? RespondedAt,
+    AckResponse? Response,
+    double? ReceivedAfterSeconds,
+    double? AnsweredAfterSeconds,
+    bool Reached);
+
+/// <summary>A discipline in a drill: how many were reached and how soon its first answer came (null: none).</summary>
+public sealed record DrillDisciplineDto(Discipline Discipline, int Recipients, int Reached, double? FirstAnswerSeconds);

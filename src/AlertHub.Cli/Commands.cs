@@ -53,11 +53,14 @@ internal static class Commands
         var kind = new Option<string?>("--kind") { HelpName = "soort", Description = "Soort situatie: dreiging (standaard), wapen, vechtpartij, groep-onderweg of anders" };
         var note = new Option<string?>("--note") { HelpName = "tekst", Description = "Korte notitie (geen namen van leerlingen)" };
         var key = new Option<string?>("--key") { HelpName = "sleutel", Description = "Sleutel van deze melding (Idempotency-Key); standaard een nieuwe. Met dezelfde sleutel opnieuw melden maakt geen tweede melding" };
-        var command = new Command("raise", "Dreigende situatie melden voor je eigen school") { kind, note, key };
+        var drill = new Option<bool>("--drill") { Description = "Een oefening: gaat naar dezelfde mensen, met overal OEFENING ervoor; geen evaluatie, wel een verslag (drill-report)" };
+        var school = new Option<string?>("--school") { HelpName = "school-id", Description = "De school (een regievoerder kiest die voor een oefening); standaard je eigen school" };
+        var command = new Command("raise", "Dreigende situatie melden voor je eigen school, of een oefening starten") { kind, note, key, drill, school };
         command.SetAction((parse, ct) => Run(async () =>
         {
             var client = RequireSession().CreateClient();
-            var request = new RaiseAlertRequest(Kind: ParseKind(parse.GetValue(kind)), Note: parse.GetValue(note));
+            var isDrill = parse.GetValue(drill);
+            var request = new RaiseAlertRequest(parse.GetValue(school), ParseKind(parse.GetValue(kind)), parse.GetValue(note), isDrill ? true : null);
             var (alert, created) = await client.RaiseWithResultAsync(request, parse.GetValue(key), ct);
             if (!created)
             {
@@ -67,7 +70,7 @@ internal static class Commands
                 Output.Line($"id {alert.Id}");
                 return;
             }
-            AnsiConsole.MarkupLine($"[red bold]Melding #{alert.Sequence}[/] {Markup.Escape(alert.SchoolName)} — {AlertTable.Kind(alert.Kind)}, "
+            AnsiConsole.MarkupLine($"[red bold]{(alert.Drill ? "OEFENING" : "Melding")} #{alert.Sequence}[/] {Markup.Escape(alert.SchoolName)} — {AlertTable.Kind(alert.Kind)}, "
                 + $"{alert.Recipients.Count} ontvangers, {AlertTable.Time(alert.RaisedAt)}.");
             Output.Line($"id {alert.Id}");
             if (!alert.HotlineOpen)
@@ -127,6 +130,42 @@ internal static class Commands
             AnsiConsole.Write(AlertTable.Of(alert, "reactie"));
         }, parse));
         return command;
+    }
+
+    /// <summary>Issue 17: the drill report — who was reached how fast, who answered, the slowest discipline; or the printable page.</summary>
+    public static Command DrillReport()
+    {
+        var id = new Argument<string>("melding") { Description = "De oefening: het korte id (minstens 4 tekens), het hele id of #volgnummer" };
+        var html = new Option<string?>("--html") { HelpName = "bestand", Description = "Het afdrukbare verslag (HTML) in dit bestand schrijven" };
+        var command = new Command("drill-report", "Het verslag van een oefening") { id, html };
+        command.SetAction((parse, ct) => Run(async () =>
+        {
+            var client = RequireSession().CreateClient();
+            var alertId = await AlertIds.ResolveAsync(client, parse.GetValue(id)!, ct);
+            var report = await client.GetDrillReportAsync(alertId, ct);
+            AnsiConsole.MarkupLine($"[bold]OEFENING[/] {Markup.Escape(report.SchoolName)} {AlertTable.Time(report.RaisedAt)}: {report.RecipientCount} ontvangers, "
+                + $"{report.ReachedCount} bereikt, {report.AnsweredCount} gereageerd.");
+            var table = new Table().AddColumns("Ontvanger", "Discipline", "Ontvangen na", "Sms", "Reactie", "Na");
+            foreach (var r in report.Recipients)
+            {
+                table.AddRow(Markup.Escape(r.Name), r.Discipline is { } d ? AlertTable.Discipline(d) : "—", Seconds(r.ReceivedAfterSeconds),
+                    r.TextedAt is { } sms ? AlertTable.Time(sms) : "—", r.Response is { } a ? AlertTable.Answer(a) : "geen", Seconds(r.AnsweredAfterSeconds));
+            }
+            AnsiConsole.Write(table);
+            if (report.SlowestDiscipline is { } slow)
+            {
+                AnsiConsole.MarkupLine($"Traagste discipline: [bold]{AlertTable.Discipline(slow)}[/].");
+            }
+            AnsiConsole.MarkupLine(report.Unreachable.Count == 0 ? "Iedereen is bereikt." : $"[yellow]Niet bereikt:[/] {Markup.Escape(string.Join(", ", report.Unreachable))}.");
+            if (parse.GetValue(html) is { } file)
+            {
+                await File.WriteAllTextAsync(file, await client.GetDrillReportHtmlAsync(alertId, ct), ct);
+                AnsiConsole.MarkupLine($"Afdrukbaar verslag geschreven naar {Markup.Escape(file)}.");
+            }
+        }, parse));
+        return command;
+
+        static string Seconds(double? s) => s is { } v ? $"{v:0} s" : "—";
     }
 
     public static Command Status()

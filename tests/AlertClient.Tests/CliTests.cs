@@ -348,6 +348,41 @@ public sealed partial class CliTests
         Assert.Contains("alleen op deze machine", other.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Cli_Drill_StartsWithOefening_AndTheTeamLeadPrintsItsReport()
+    {
+        await using var host = await TestHost.StartAsync();
+        using var cli = new Cli();
+        var url = host.BaseAddress.ToString();
+        cli.As("coordinator");
+        Assert.Equal(0, await cli.RunAsync("login", "--url", url, "--email", TestHost.Coordinator, "--password", TestHost.DemoPassword));
+        Assert.True(await cli.RunAsync("raise", "--drill") == 0, cli.Output);
+        Assert.Contains("OEFENING #", cli.Output, StringComparison.Ordinal);
+        var id = Guid.Parse(IdLine().Match(cli.Output).Groups[1].Value);
+        var police = await host.LoginAsync(TestHost.Police);
+        await police.AcknowledgeAsync(id, AckResponse.OnScene);
+
+        cli.As("teamlead");
+        Assert.Equal(0, await cli.RunAsync("login", "--url", url, "--email", TestHost.TeamLead, "--password", TestHost.DemoPassword));
+        // A team lead starts drills, not real alerts; said in Dutch.
+        Assert.Equal(1, await cli.RunAsync("raise", "--school", (await police.GetAlertAsync(id)).SchoolId));
+        Assert.Contains("Een teamleider start alleen een oefening", cli.Output, StringComparison.Ordinal);
+
+        var file = Path.Combine(Path.GetTempPath(), $"alerthub-test-drill-{Guid.NewGuid():N}.html");
+        try
+        {
+            Assert.True(await cli.RunAsync("drill-report", id.ToString(), "--html", file) == 0, cli.Output);
+            Assert.Contains("gereageerd", cli.Output, StringComparison.Ordinal);
+            Assert.Contains("ter plaatse", cli.Output, StringComparison.Ordinal);
+            Assert.Contains("Niet bereikt:", cli.Output, StringComparison.Ordinal);
+            Assert.Contains("OEFENING", await File.ReadAllTextAsync(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [GeneratedRegex(@"id ([0-9a-f\-]{36})")]
     private static partial Regex IdLine();
 

@@ -20,6 +20,12 @@ internal sealed class Alert
     public string? IdempotencyKey { get; set; }
 
     /// <summary>
+    /// A drill ("Oefening", issue 17): routed, pushed and texted like a real alert with every text starting
+    /// <c>OEFENING</c>; no evaluation, not in the dashboard, and its own report (<see cref="GetDrillReport"/>).
+    /// </summary>
+    public bool Drill { get; set; }
+
+    /// <summary>
     /// CONTRACT v2: 1 when raised, +1 on every change of the alert or of its recipients, updates and answers.
     /// Clients drop anything not newer. A decision on the alert itself (resolve, cancel) saves only if nobody
     /// changed it in between (the concurrency token), so two resolves cannot both win.
@@ -56,7 +62,7 @@ internal sealed class Alert
             .Select(r => new RecipientDto(r.PersonId, r.Name, r.Organisation, r.Discipline, r.Delivery, r.Response, r.RespondedAt, r.ReceivedAt))
             .ToList(),
         Updates.OrderBy(u => u.At).ThenBy(u => u.Id).Select(u => new AlertUpdateDto(u.At, u.ByName, u.Text)).ToList(),
-        EvaluationId, Outcome, ClosedAt, HotlineOpen ? null : Hotline.HotlineHours.ClosedNotice, Version);
+        EvaluationId, Outcome, ClosedAt, HotlineOpen ? null : Hotline.HotlineHours.ClosedNotice, Version, Drill);
 }
 
 /// <summary>

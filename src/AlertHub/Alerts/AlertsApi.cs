@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using AlertHub.Accounts;
 using AlertHub.Client;
+using AlertHub.Evaluations;
 using AlertHub.Infrastructure.Errors;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,6 +32,13 @@ internal static class AlertsApi
         alerts.MapPost("/{id:guid}/kind", ChangeKind);
         alerts.MapPost("/{id:guid}/resolve", Resolve);
         alerts.MapPost("/{id:guid}/cancel", Cancel);
+        app.MapGet("/api/drills/schools", async (ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new ListDrillSchools(user.PersonId()), ct)))
+            .WithTags("Alerts").RequireAuthorization()
+            .WithSummary("Issue 17: the schools the caller may start a drill for.");
+        alerts.MapGet("/{id:guid}/report", Report)
+            .Produces<DrillReportDto>().Produces<string>(StatusCodes.Status200OK, "text/html", "text/markdown")
+            .WithSummary("Issue 17: the report of a drill (?format=json, html or md): who was reached how fast, who answered, the slowest discipline.");
         // CONTRACT v2: the change feed, the same as the hub's GetChangesSince.
         app.MapGet("/api/changes", Changes).WithTags("Alerts").RequireAuthorization();
         // The SMS link: carries only a random code; the app asks the reader to sign in.
@@ -45,7 +53,7 @@ internal static class AlertsApi
         ClaimsPrincipal user, IMediator mediator, CancellationToken ct)
     {
         var result = await mediator.Send(new RaiseAlert(
-            user.PersonId(), request?.SchoolId, request?.Kind, request?.Note, idempotencyKey), ct);
+            user.PersonId(), request?.SchoolId, request?.Kind, request?.Note, idempotencyKey, request?.Drill ?? false), ct);
         return result.Created
             ? TypedResults.Created($"/api/alerts/{result.Alert.Id}", result.Alert)
             : TypedResults.Ok(result.Alert);
@@ -98,6 +106,17 @@ internal static class AlertsApi
 
     private static async Task<Ok<AlertDto>> Cancel(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new CloseAlert(user.PersonId(), id, AlertStatus.Cancelled, null), ct));
+
+    private static async Task<IResult> Report(Guid id, string? format, ClaimsPrincipal user, IMediator mediator, HttpResponse response, CancellationToken ct)
+    {
+        if (format is null or "" or "json")
+        {
+            return TypedResults.Ok(await mediator.Send(new GetDrillReport(user.PersonId(), id), ct));
+        }
+        var document = await mediator.Send(new ExportDrillReport(user.PersonId(), id, format), ct);
+        response.Headers.ContentDisposition = $"inline; filename=\"{document.FileName}\"";
+        return TypedResults.Content(document.Content, document.ContentType);
+    }
 
     /// <summary>The <c>?status=</c> of an alert list (people's and partner systems' alike).</summary>
     internal static AlertStatus? StatusFilter(string? status) => status switch

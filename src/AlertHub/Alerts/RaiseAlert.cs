@@ -14,9 +14,12 @@ using Microsoft.Extensions.Options;
 
 namespace AlertHub.Alerts;
 
-/// <summary>R1: one tap raises a "dreigende situatie" for the coordinator's own school.</summary>
-[Allowed("Alleen een coördinator kan een melding maken.", PersonRole.Coordinator)]
-internal sealed record RaiseAlert(Guid CallerId, string? SchoolId, AlertKind? Kind, string? Note, string? IdempotencyKey)
+/// <summary>
+/// R1: one tap raises a "dreigende situatie" for the coordinator's own school. With <see cref="Drill"/> it is an
+/// exercise (issue 17): a coordinator for the own school, a team lead for any school of the region.
+/// </summary>
+[Allowed("Alleen een coördinator kan een melding maken; een teamleider kan een oefening starten.", PersonRole.Coordinator, PersonRole.TeamLead)]
+internal sealed record RaiseAlert(Guid CallerId, string? SchoolId, AlertKind? Kind, string? Note, string? IdempotencyKey, bool Drill = false)
     : ICommand<RaiseAlertResult>, ICallerMessage;
 
 internal sealed record RaiseAlertResult(AlertDto Alert, bool Created);
@@ -47,6 +50,10 @@ internal sealed class RaiseAlertHandler(
     public async ValueTask<RaiseAlertResult> Handle(RaiseAlert command, CancellationToken ct)
     {
         var caller = await callers.ActiveAsync(command.CallerId, ct);
+        if (caller.Role == PersonRole.TeamLead && !command.Drill)
+        {
+            throw new ForbiddenException("Een teamleider start alleen een oefening; een echte melding maakt de coördinator van de school.");
+        }
         var now = time.Now();
         if (command.IdempotencyKey is { } key && await ExistingAsync(caller.Id, key, ct) is { } earlier)
         {
@@ -70,7 +77,7 @@ internal sealed class RaiseAlertHandler(
         {
             throw Invalid.Field("schoolId", "Onbekende school.");
         }
-        if (school.Id != caller.SchoolId)
+        if (caller.Role == PersonRole.Coordinator && school.Id != caller.SchoolId)
         {
             throw new ForbiddenException("Een coördinator meldt alleen voor de eigen school.");
         }
@@ -89,6 +96,7 @@ internal sealed class RaiseAlertHandler(
             RaisedAt = now,
             HotlineOpen = hotlineOpen,
             IdempotencyKey = command.IdempotencyKey,
+            Drill = command.Drill,
             Recipients = await audience.RecipientsAsync(school, caller.Id, now, hotlineOpen, ct),
         };
         db.Alerts.Add(alert);

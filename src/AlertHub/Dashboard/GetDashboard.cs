@@ -43,7 +43,7 @@ internal sealed class GetDashboardHandler(
 
         // Small per region (tens of alerts a month): read the rows once, bucket by local month in memory.
         var alerts = await db.Alerts.AsNoTracking()
-            .Where(a => a.RegionId == region && a.RaisedAt >= since)
+            .Where(a => a.RegionId == region && a.RaisedAt >= since && !a.Drill)
             .Select(a => new AlertRow(a.Id, a.SchoolId, a.SchoolName, a.RaisedAt, a.Status,
                 a.Recipients.Count, a.Recipients.Where(r => r.RespondedAt != null).Min(r => r.RespondedAt)))
             .ToListAsync(ct);

@@ -79,7 +79,8 @@ internal sealed class HandleSmsReplyHandler(AlertHubDbContext db, IMediator medi
             return SmsText.NothingOpen;
         }
         // The reply is known before the answer is saved, so the inbound row goes into the answer's transaction.
-        inbound.Reply = SmsText.Reply(response.Value);
+        var drill = await db.Alerts.AsNoTracking().Where(a => a.Id == alertId).Select(a => a.Drill).FirstOrDefaultAsync(ct);
+        inbound.Reply = drill ? $"OEFENING {SmsText.Reply(response.Value)}" : SmsText.Reply(response.Value);
         await mediator.Send(new AcknowledgeAlert(person.Id, alertId.Value, response.Value, Channel: "sms"), ct);
         return inbound.Reply;
     }

@@ -22,6 +22,9 @@ internal sealed class SmsMessage
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>When the provider first accepted it (a drill report's "texted", issue 17).</summary>
+    public DateTimeOffset? SentAt { get; set; }
+
     /// <summary>The provider's final word (a status callback or what reconciliation found): never left again.</summary>
     public bool IsFinal => Status is SmsStatus.Delivered or SmsStatus.Failed or SmsStatus.Undelivered;
 

@@ -31,7 +31,8 @@ internal sealed class SmsOutbox(
     public async Task<string> AlertTextAsync(Alert alert, string prefix, CancellationToken ct)
     {
         var region = await db.Regions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == alert.RegionId, ct);
-        return SmsText.Alert(prefix, alert.Kind, alert.SchoolName, alert.RaisedAt, HotlineHours.For(hotline.Value, region).TimeZone, LinkFor(alert));
+        // Issue 17: every text of a drill starts with OEFENING.
+        return SmsText.Alert(alert.Drill ? $"OEFENING {prefix}" : prefix, alert.Kind, alert.SchoolName, alert.RaisedAt, HotlineHours.For(hotline.Value, region).TimeZone, LinkFor(alert));
     }
 
     /// <summary>One SMS about <paramref name="alert"/> to one recipient, saved with the caller's next SaveChanges.</summary>

@@ -67,6 +67,7 @@ internal sealed class SmsStates(
     public async Task AcceptedAsync(SmsMessage message, string sid, SmsStatus status, string? errorCode, CancellationToken ct)
     {
         message.ProviderSid = sid;
+        message.SentAt ??= time.Now();
         await ApplyAsync(message, SmsStatus.Sent, null, ct);
         if (status != SmsStatus.Sent)
         {

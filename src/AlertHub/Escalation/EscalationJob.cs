@@ -65,7 +65,12 @@ internal sealed class EscalationJob(AlertHubDbContext db, SmsOutbox sms, AlertAu
         Discipline.Police => "politie",
         Discipline.YouthWork => "jongerenwerk",
         Discipline.Enforcement => "handhaving",
-        _ => discipline.ToString(),
+        Discipline.YouthAmbassador => "jeugdambassadeur",
+        Discipline.CompulsoryEducation => "leerplicht",
+        Discipline.SchoolSocialWork => "schoolmaatschappelijk werk",
+        Discipline.YouthCare => "jeugdbescherming",
+        Discipline.Municipality => "gemeente",
+        _ => "andere discipline",
     };
 }
 

@@ -119,6 +119,11 @@ internal sealed class OpenEvaluation(AlertHubDbContext db, AlertAudience audienc
     public async ValueTask Handle(AlertRaisedEvent raised, CancellationToken ct)
     {
         var alert = raised.Alert;
+        if (alert.Drill)
+        {
+            // Issue 17: a drill has its own report, not an evaluation of the network.
+            return;
+        }
         var evaluation = new Evaluation
         {
             AlertId = alert.Id,

@@ -33,7 +33,7 @@ public sealed class CallerTests
 
         foreach (var (path, body, reason) in new[]
         {
-            ("/api/alerts", """{"kind":"threat"}""", "Alleen een coördinator kan een melding maken."),
+            ("/api/alerts", """{"kind":"threat"}""", "Alleen een coördinator kan een melding maken; een teamleider kan een oefening starten."),
             ($"/api/alerts/{alert.Id}/resolve", """{"outcome":"klaar"}""", "Alleen een coördinator of de regievoerder kan een melding afsluiten."),
             ($"/api/alerts/{alert.Id}/kind", """{"kind":"fight"}""", "Alleen coördinatoren en de regievoerder kunnen de soort situatie wijzigen."),
         })
@@ -130,6 +130,7 @@ public sealed class CallerTests
         ["ConfirmReceipt"] = "a device's automatic receipt, no one's look (one per push, it would drown the log)",
         ["GetAlertsSince"] = "the hub's replay of alerts the device already received (the v1 feed), no new look",
         ["GetChangesSince"] = "the hub's change feed after a reconnect: what the device already received",
+        ["ListDrillSchools"] = "the names of the schools the caller may start a drill for; no alert or person",
         ["GetDashboard"] = "figures per month, no alert, person or name",
         ["ListOpenActionItems"] = "action items: the evaluation's own text, listed to its team lead",
         ["GetPushSubscriptions"] = "the caller's own devices",

@@ -31,7 +31,7 @@ internal sealed class WebPushSendJob(
             return null;
         }
         var alert = await db.Alerts.AsNoTracking().Where(a => a.Id == message.AlertId)
-            .Select(a => new { a.Id, a.Sequence, a.Version, a.SchoolName, a.Kind, a.RaisedAt, a.Status })
+            .Select(a => new { a.Id, a.Sequence, a.Version, a.SchoolName, a.Kind, a.RaisedAt, a.Status, a.Drill })
             .FirstOrDefaultAsync(ct);
         var answered = await db.Recipients.AsNoTracking().AnyAsync(r => r.Id == message.RecipientId && r.Response != null, ct);
         if (alert is null || alert.Status != AlertStatus.Open || (message.Repeat > 0 && answered))
@@ -46,7 +46,7 @@ internal sealed class WebPushSendJob(
         }
 
         var payload = new WebPushPayload("alert", alert.Id, alert.Sequence, alert.Version, alert.SchoolName, alert.Kind, alert.RaisedAt,
-            Drill: false, WebPushPayload.UrlFor(alert.Id), Renotify: message.Renotify || message.Repeat > 0 ? true : null,
+            alert.Drill, WebPushPayload.UrlFor(alert.Id), Renotify: message.Renotify || message.Repeat > 0 ? true : null,
             Repeat: message.Repeat > 0 ? message.Repeat : null);
         message.Attempts++;
         var outcome = await sender.SendAsync(subscription, payload.ToJson(), ct);
@@ -94,6 +94,9 @@ internal sealed class WebPushSendJob(
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Delivery, DeliveryState.Pushed).SetProperty(r => r.PushedAt, now), CancellationToken.None);
         if (moved == 0)
         {
+            // Received or texted already: the state stays, but the drill report still learns when the push went out.
+            await db.Recipients.Where(r => r.Id == recipientId && r.PushedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.PushedAt, now), CancellationToken.None);
             return;
         }
         var recipient = await db.Recipients.FirstAsync(r => r.Id == recipientId, CancellationToken.None);

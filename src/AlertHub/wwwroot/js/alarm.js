@@ -7,12 +7,12 @@ let audio = null;
 
 export function alarm(alert, announcer) {
   if (announcer) {
-    announcer.textContent = t('alert.announce', { kind: t(`kind.${alert.kind}`), school: alert.schoolName, time: formatTime(alert.raisedAt) });
+    announcer.textContent = (alert.drill ? `${t('push.drill')} ` : '') + t('alert.announce', { kind: t(`kind.${alert.kind}`), school: alert.schoolName, time: formatTime(alert.raisedAt) });
   }
   beep();
   navigator.vibrate?.([400, 200, 400, 200, 400]);
   if ('Notification' in window && Notification.permission === 'granted' && document.visibilityState !== 'visible') {
-    new Notification(t('alert.notificationTitle', { kind: t(`kind.${alert.kind}`) }), {
+    new Notification((alert.drill ? `${t('push.drill')} ` : '') + t('alert.notificationTitle', { kind: t(`kind.${alert.kind}`) }), {
       body: t('alert.notificationBody', { school: alert.schoolName, time: formatTime(alert.raisedAt) }),
       tag: alert.id,
       icon: '/icons/icon-192.png',

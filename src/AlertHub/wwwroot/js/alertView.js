@@ -7,13 +7,26 @@ export function statusText(alert) {
 }
 
 export function alertHeader(alert) {
-  return h('header.alert-head', {},
+  return h(`header.alert-head${alert.drill ? '.is-drill' : ''}`, {},
+    drillBanner(alert),
     h('div.alert-title', {},
       h('h2', {}, `${t(`kind.${alert.kind}`)} — ${alert.schoolName}`),
       h(`span.badge.status-${alert.status}`, { dataset: { testid: 'alert-status' } }, statusText(alert))),
     h('p.muted', {}, t('alert.raisedAt', { time: formatTime(alert.raisedAt), name: alert.raisedBy })),
     alert.note ? h('p.note', {}, alert.note) : null,
     alert.outcome ? h('p.note', {}, t('alert.outcomeLabel', { outcome: alert.outcome })) : null);
+}
+
+/** Issue 17: a drill is unmistakable wherever it shows — its own colour and the word OEFENING. */
+export function drillBanner(alert) {
+  return alert.drill
+    ? h('p.drill-banner', { role: 'status', dataset: { testid: 'drill-banner' } }, h('strong', {}, t('push.drill')), ' — ', t('drill.notReal'))
+    : null;
+}
+
+/** The word OEFENING before a drill's title in a list. */
+export function drillTag(alert) {
+  return alert.drill ? h('span.drill-tag', { dataset: { testid: 'drill-tag' } }, t('push.drill')) : null;
 }
 
 /** R4: outside hotline hours the screen says so plainly and points to 112. */

@@ -6,7 +6,7 @@ import { t, formatTime, formatDateTime } from '../i18n.js';
 import { h, mount, message } from '../ui.js';
 import { LiveAlerts } from '../live.js';
 import { alertStore } from '../store.js';
-import { alertHeader, hotlineNotice, recipientList, statusText, timeline } from '../alertView.js';
+import { alertHeader, drillTag, hotlineNotice, recipientList, statusText, timeline } from '../alertView.js';
 import { alarm, unlockAudio } from '../alarm.js';
 import { ensurePush } from '../push.js';
 import { outbox } from '../outbox.js';
@@ -19,6 +19,7 @@ const UNCONFIRMED = ['pending', 'pushed'];
 
 export function coordinatorScreen(root, { me, params, go, setConnection }) {
   const canRaise = me.role === 'coordinator';
+  const canDrill = me.role === 'coordinator' || me.role === 'team_lead';
   const store = alertStore(me);
   let current = params[0] || null;
   let pendingKey = null;
@@ -155,7 +156,8 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
           h('button.raise-button', { type: 'button', onclick: () => raise(), dataset: { testid: 'raise' } }, t('alert.raise')),
           raiseHint,
           h('div', { id: 'raise-status' })) : null,
-        h('section', {}, h('h2', {}, t('alert.openAlerts')), homeList));
+        h('section', {}, h('h2', {}, t('alert.openAlerts')), homeList),
+        canDrill ? drillStart() : null);
       if (canRaise) {
         showHotline();
         keepSchoolContacts();
@@ -165,6 +167,7 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
     mount(homeList, open.length
       ? h('ul.cards', { dataset: { testid: 'open-alerts' } }, open.map((a) => h('li', {},
         h('a.card', { href: `#/melding/${a.id}`, dataset: { alertId: a.id, testid: 'alert-link' } },
+          drillTag(a),
           h('strong', {}, `${t(`kind.${a.kind}`)} — ${a.schoolName}`),
           h('span.muted', {}, ` ${formatTime(a.raisedAt)}`)))))
       : h('p.muted', {}, t('app.none')));
@@ -215,6 +218,56 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
       raising = false;
       button.disabled = false;
     }
+  }
+
+  /**
+   * Issue 17: a drill for the own school (coordinator) or any school of the region (team lead). Two steps, so a
+   * stray tap does not alarm the partners; the hub says OEFENING in every text.
+   */
+  function drillStart() {
+    const status = h('div', { dataset: { testid: 'drill-status' } });
+    const select = h('select', { id: 'drill-school', dataset: { testid: 'drill-school' } });
+    const confirmBox = h('div');
+    const section = h('section.panel.drill-start', {},
+      h('h2', {}, t('drill.title')),
+      h('p.muted', {}, t('drill.startHint')),
+      h('label', { for: 'drill-school' }, h('span', {}, t('drill.school')), select),
+      h('button.secondary', { type: 'button', dataset: { testid: 'start-drill' }, onclick: ask }, t('drill.start')),
+      confirmBox, status);
+    api('GET', '/api/drills/schools').then((schools) => {
+      mount(select, ...schools.map((s) => h('option', { value: s.id }, s.name)));
+    }).catch((e) => mount(status, message(errorText(e), 'error')));
+
+    function ask() {
+      const school = select.selectedOptions[0];
+      if (!school) {
+        return;
+      }
+      mount(confirmBox, h('p', {}, t('drill.confirm', { school: school.textContent })),
+        h('button', { type: 'button', dataset: { testid: 'confirm-drill' }, onclick: () => start(school.value) }, t('drill.start')));
+    }
+
+    async function start(schoolId) {
+      confirmBox.replaceChildren();
+      try {
+        const alert = await api('POST', '/api/alerts', { body: { schoolId, drill: true }, headers: { 'Idempotency-Key': newId() } });
+        store.put(alert, 'api');
+        current = alert.id;
+        history.replaceState(null, '', `#/melding/${alert.id}`);
+        renderAlert(store.get(alert.id) || alert);
+      } catch (e) {
+        mount(status, message(errorText(e), 'error'));
+      }
+    }
+    return section;
+  }
+
+  /** The drill report, printable like the evaluation export. */
+  async function printDrillReport(alert) {
+    const response = await api('GET', `/api/alerts/${alert.id}/report?format=html`, { raw: true });
+    const url = URL.createObjectURL(new Blob([await response.text()], { type: 'text/html' }));
+    window.open(url, '_blank', 'noopener');
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
   }
 
   /** Waits before the next try; the network coming back ends the wait at once. */
@@ -284,6 +337,12 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
       answerButtons(alert),
       actionStatus(me, alert.id),
       summary(alert),
+      alert.drill ? h('button.secondary.no-print', {
+        type: 'button',
+        dataset: { testid: 'drill-report' },
+        onclick: () => printDrillReport(alert).catch((e) => mount(root.querySelector('#drill-report-status'), message(errorText(e), 'error'))),
+      }, t('drill.report')) : null,
+      alert.drill ? h('div', { id: 'drill-report-status' }) : null,
       h('h3', {}, t('alert.recipients')),
       recipientList(alert),
       h('h3', {}, t('alert.timeline')),

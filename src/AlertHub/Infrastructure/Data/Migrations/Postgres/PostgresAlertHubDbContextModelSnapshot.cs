@@ -187,6 +187,9 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
                     b.Property<Guid?>("ClosedById")
                         .HasColumnType("uuid");
 
+                    b.Property<bool>("Drill")
+                        .HasColumnType("boolean");
+
                     b.Property<Guid?>("EvaluationId")
                         .HasColumnType("uuid");
 
@@ -486,6 +489,9 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
 
                     b.Property<Guid?>("RecipientId")
                         .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("SentAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Status")
                         .IsRequired()

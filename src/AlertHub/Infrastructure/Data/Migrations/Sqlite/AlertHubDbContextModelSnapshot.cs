@@ -180,6 +180,9 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                     b.Property<Guid?>("ClosedById")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Drill")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("EvaluationId")
                         .HasColumnType("TEXT");
 
@@ -479,6 +482,9 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
 
                     b.Property<Guid?>("RecipientId")
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Status")
                         .IsRequired()
