@@ -115,7 +115,20 @@ public sealed record AlertDto(
     DateTimeOffset? ClosedAt = null,
     string? Notice = null,
     long Version = 0,
-    bool Drill = false);
+    bool Drill = false,
+    InstructionDto? Instruction = null);
+
+/// <summary>
+/// Issue 17: the one current instruction for everyone on an alert, with who set it and when. <see cref="Version"/>
+/// is what <c>PUT /api/alerts/{id}/instruction</c> names in <c>replaces</c>.
+/// </summary>
+public sealed record InstructionDto(string Text, int Version, string SetBy, DateTimeOffset SetAt);
+
+/// <summary>
+/// Body of <c>PUT /api/alerts/{id}/instruction</c>: <paramref name="Replaces"/> is the version the caller saw
+/// (0: none); another one set meanwhile answers 409 naming it, and the caller confirms by sending its version.
+/// </summary>
+public sealed record SetInstructionRequest(string? Text, int? Replaces = null);
 
 /// <summary>
 /// CONTRACT v2 change feed: the latest state of every alert the caller may see that changed after the cursor

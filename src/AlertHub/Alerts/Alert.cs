@@ -48,6 +48,15 @@ internal sealed class Alert
     /// <summary>When the retention purge removed its texts, names and phone numbers (R10); the figures stay.</summary>
     public DateTimeOffset? PurgedAt { get; set; }
 
+    /// <summary>
+    /// Issue 17: the one current instruction for everyone on the alert ("Blijf binnen"); 0 = none yet. Every
+    /// replacement is kept in <see cref="AlertInstruction"/> with who set it and when.
+    /// </summary>
+    public int InstructionVersion { get; set; }
+    public string? InstructionText { get; set; }
+    public string? InstructionByName { get; set; }
+    public DateTimeOffset? InstructionAt { get; set; }
+
     public List<Recipient> Recipients { get; set; } = [];
     public List<AlertUpdate> Updates { get; set; } = [];
     public List<Acknowledgement> Acknowledgements { get; set; } = [];
@@ -62,7 +71,8 @@ internal sealed class Alert
             .Select(r => new RecipientDto(r.PersonId, r.Name, r.Organisation, r.Discipline, r.Delivery, r.Response, r.RespondedAt, r.ReceivedAt))
             .ToList(),
         Updates.OrderBy(u => u.At).ThenBy(u => u.Id).Select(u => new AlertUpdateDto(u.At, u.ByName, u.Text)).ToList(),
-        EvaluationId, Outcome, ClosedAt, HotlineOpen ? null : Hotline.HotlineHours.ClosedNotice, Version, Drill);
+        EvaluationId, Outcome, ClosedAt, HotlineOpen ? null : Hotline.HotlineHours.ClosedNotice, Version, Drill,
+        InstructionText is null ? null : new InstructionDto(InstructionText, InstructionVersion, InstructionByName ?? "", InstructionAt!.Value));
 }
 
 /// <summary>
@@ -129,4 +139,16 @@ internal sealed class AlertUpdate
 
     /// <summary>The poster's Idempotency-Key: an update sent again after a lost answer is not posted twice.</summary>
     public string? ClientKey { get; set; }
+}
+
+/// <summary>One version of an alert's instruction (issue 17): the history behind <see cref="Alert.InstructionText"/>.</summary>
+internal sealed class AlertInstruction
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid AlertId { get; set; }
+    public int Version { get; set; }
+    public required string Text { get; set; }
+    public required Guid ById { get; set; }
+    public required string ByName { get; set; }
+    public required DateTimeOffset At { get; set; }
 }

@@ -32,6 +32,8 @@ internal static class AlertsApi
         alerts.MapPost("/{id:guid}/kind", ChangeKind);
         alerts.MapPost("/{id:guid}/resolve", Resolve);
         alerts.MapPost("/{id:guid}/cancel", Cancel);
+        alerts.MapPut("/{id:guid}/instruction", SetInstruction)
+            .WithSummary("Issue 17: the one current instruction for everyone on the alert; 409 names the current one when `replaces` is not its version.");
         app.MapGet("/api/drills/schools", async (ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListDrillSchools(user.PersonId()), ct)))
             .WithTags("Alerts").RequireAuthorization()
@@ -106,6 +108,10 @@ internal static class AlertsApi
 
     private static async Task<Ok<AlertDto>> Cancel(Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new CloseAlert(user.PersonId(), id, AlertStatus.Cancelled, null), ct));
+
+    private static async Task<Ok<AlertDto>> SetInstruction(
+        Guid id, SetInstructionRequest request, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new SetInstruction(user.PersonId(), id, request.Text, request.Replaces), ct));
 
     private static async Task<IResult> Report(Guid id, string? format, ClaimsPrincipal user, IMediator mediator, HttpResponse response, CancellationToken ct)
     {

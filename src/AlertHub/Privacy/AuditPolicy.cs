@@ -27,6 +27,7 @@ internal static class AuditPolicy
         RaiseAlert m => new(AuditAction.AlertRaised, null, m.CallerId),
         AcknowledgeAlert m => new(AuditAction.AlertAcknowledged, m.AlertId, m.CallerId),
         PostUpdate m => new(AuditAction.AlertUpdated, m.AlertId, m.CallerId),
+        SetInstruction m => new(AuditAction.AlertUpdated, m.AlertId, m.CallerId),
         GetDrillReport m => new(AuditAction.AlertViewed, m.AlertId, m.CallerId),
         ExportDrillReport m => new(AuditAction.AlertViewed, m.AlertId, m.CallerId),
         CloseAlert m => new(m.To == AlertStatus.Cancelled ? AuditAction.AlertCancelled : AuditAction.AlertResolved, m.AlertId, m.CallerId),

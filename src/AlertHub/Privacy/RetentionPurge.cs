@@ -72,6 +72,8 @@ internal sealed class RetentionPurgeJob(
         }
         var ids = alerts.Select(a => a.Id).ToList();
         var sms = await db.SmsMessages.Where(m => m.AlertId != null && ids.Contains(m.AlertId.Value)).ToListAsync(ct);
+        await db.AlertInstructions.Where(i => ids.Contains(i.AlertId))
+            .ExecuteUpdateAsync(u => u.SetProperty(i => i.Text, Redacted).SetProperty(i => i.ByName, Redacted), ct);
         var evaluations = await db.Evaluations.Where(e => ids.Contains(e.AlertId))
             .Include(e => e.Inputs).Include(e => e.ActionItems).AsSplitQuery().ToListAsync(ct);
 
@@ -80,6 +82,8 @@ internal sealed class RetentionPurgeJob(
             alert.Note = RedactedOrNull(alert.Note);
             alert.Outcome = RedactedOrNull(alert.Outcome);
             alert.RaisedByName = Redacted;
+            alert.InstructionText = RedactedOrNull(alert.InstructionText);
+            alert.InstructionByName = RedactedOrNull(alert.InstructionByName);
             alert.IdempotencyKey = null;
             alert.PurgedAt = now;
             foreach (var recipient in alert.Recipients)

@@ -38,6 +38,7 @@ internal class AlertHubDbContext(DbContextOptions options, IEnumerable<ISaveChan
     public DbSet<Recipient> Recipients => Set<Recipient>();
     public DbSet<Acknowledgement> Acknowledgements => Set<Acknowledgement>();
     public DbSet<AlertUpdate> AlertUpdates => Set<AlertUpdate>();
+    public DbSet<AlertInstruction> AlertInstructions => Set<AlertInstruction>();
     public DbSet<ScheduledJob> ScheduledJobs => Set<ScheduledJob>();
     public DbSet<SmsMessage> SmsMessages => Set<SmsMessage>();
     public DbSet<SmsStatusCallback> SmsStatusCallbacks => Set<SmsStatusCallback>();

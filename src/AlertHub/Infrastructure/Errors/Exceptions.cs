@@ -10,7 +10,11 @@ internal sealed class NotFoundException(string message = "Niet gevonden.") : Exc
 internal sealed class ForbiddenException(string message) : Exception(message);
 
 /// <summary>The request is valid but clashes with the current state (e.g. acknowledging a closed alert).</summary>
-internal sealed class ConflictException(string message) : Exception(message);
+internal sealed class ConflictException(string message, IReadOnlyDictionary<string, object?>? extensions = null) : Exception(message)
+{
+    /// <summary>Extra members of the problem (e.g. the current instruction a setter must see first).</summary>
+    public IReadOnlyDictionary<string, object?> Extensions { get; } = extensions ?? new Dictionary<string, object?>();
+}
 
 /// <summary>Too much at once from one caller: 429 with Retry-After.</summary>
 internal sealed class TooManyRequestsException(string message, TimeSpan retryAfter) : Exception(message)

@@ -21,7 +21,7 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
             {
                 Status = StatusCodes.Status422UnprocessableEntity, Title = "Nog niet compleet", Detail = u.Message,
             },
-            ConflictException c => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = c.Message },
+            ConflictException c => Conflict(c),
             TooManyRequestsException t => TooMany(httpContext, t),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
             _ => null,
@@ -43,6 +43,16 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
             ProblemDetails = problem,
             Exception = exception,
         });
+    }
+
+    private static ProblemDetails Conflict(ConflictException exception)
+    {
+        var problem = new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = exception.Message };
+        foreach (var (key, value) in exception.Extensions)
+        {
+            problem.Extensions[key] = value;
+        }
+        return problem;
     }
 
     private static ProblemDetails TooMany(HttpContext context, TooManyRequestsException exception)

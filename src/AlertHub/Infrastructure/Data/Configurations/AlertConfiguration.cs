@@ -24,6 +24,8 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
         builder.Property(a => a.Outcome).HasMaxLength(1000);
         builder.Property(a => a.IdempotencyKey).HasMaxLength(100);
         builder.Property(a => a.ShortCode).HasMaxLength(8);
+        builder.Property(a => a.InstructionText).HasMaxLength(SetInstructionValidator.MaxLength);
+        builder.Property(a => a.InstructionByName).HasMaxLength(200);
         builder.HasIndex(a => a.ShortCode);
         builder.HasIndex(a => new { a.RaisedById, a.IdempotencyKey }).IsUnique();
         builder.HasIndex(a => new { a.RegionId, a.Status });
@@ -64,5 +66,17 @@ internal sealed class AlertUpdateConfiguration : IEntityTypeConfiguration<AlertU
         builder.Property(u => u.ClientKey).HasMaxLength(100);
         builder.HasIndex(u => u.AlertId);
         builder.HasIndex(u => new { u.AlertId, u.ClientKey }).IsUnique();
+    }
+}
+
+internal sealed class AlertInstructionConfiguration : IEntityTypeConfiguration<AlertInstruction>
+{
+    public void Configure(EntityTypeBuilder<AlertInstruction> builder)
+    {
+        builder.Property(i => i.Text).HasMaxLength(SetInstructionValidator.MaxLength);
+        builder.Property(i => i.ByName).HasMaxLength(200);
+        // One version once: two setters of the same version cannot both be stored.
+        builder.HasIndex(i => new { i.AlertId, i.Version }).IsUnique();
+        builder.HasOne<Alert>().WithMany().HasForeignKey(i => i.AlertId).HasPrincipalKey(a => a.Id);
     }
 }

@@ -203,6 +203,20 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<DateTimeOffset?>("InstructionAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("InstructionByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("InstructionText")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("InstructionVersion")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -278,6 +292,42 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
                     b.HasIndex("RegionId", "Status");
 
                     b.ToTable("Alerts");
+                });
+
+            modelBuilder.Entity("AlertHub.Alerts.AlertInstruction", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AlertId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ById")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AlertId", "Version")
+                        .IsUnique();
+
+                    b.ToTable("AlertInstructions");
                 });
 
             modelBuilder.Entity("AlertHub.Alerts.AlertUpdate", b =>
@@ -1423,6 +1473,16 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
                 {
                     b.HasOne("AlertHub.Alerts.Alert", null)
                         .WithMany("Acknowledgements")
+                        .HasForeignKey("AlertId")
+                        .HasPrincipalKey("Id")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AlertHub.Alerts.AlertInstruction", b =>
+                {
+                    b.HasOne("AlertHub.Alerts.Alert", null)
+                        .WithMany()
                         .HasForeignKey("AlertId")
                         .HasPrincipalKey("Id")
                         .OnDelete(DeleteBehavior.Cascade)

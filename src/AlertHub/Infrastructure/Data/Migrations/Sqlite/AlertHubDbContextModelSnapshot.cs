@@ -196,6 +196,20 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("InstructionAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("InstructionByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InstructionText")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("InstructionVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -271,6 +285,42 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                     b.HasIndex("RegionId", "Status");
 
                     b.ToTable("Alerts");
+                });
+
+            modelBuilder.Entity("AlertHub.Alerts.AlertInstruction", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AlertId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AlertId", "Version")
+                        .IsUnique();
+
+                    b.ToTable("AlertInstructions");
                 });
 
             modelBuilder.Entity("AlertHub.Alerts.AlertUpdate", b =>
@@ -1410,6 +1460,16 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                 {
                     b.HasOne("AlertHub.Alerts.Alert", null)
                         .WithMany("Acknowledgements")
+                        .HasForeignKey("AlertId")
+                        .HasPrincipalKey("Id")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AlertHub.Alerts.AlertInstruction", b =>
+                {
+                    b.HasOne("AlertHub.Alerts.Alert", null)
+                        .WithMany()
                         .HasForeignKey("AlertId")
                         .HasPrincipalKey("Id")
                         .OnDelete(DeleteBehavior.Cascade)
