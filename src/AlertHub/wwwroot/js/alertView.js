@@ -9,6 +9,7 @@ export function statusText(alert) {
 export function alertHeader(alert) {
   return h(`header.alert-head${alert.drill ? '.is-drill' : ''}`, {},
     drillBanner(alert),
+    instructionView(alert),
     h('div.alert-title', {},
       h('h2', {}, `${t(`kind.${alert.kind}`)} — ${alert.schoolName}`),
       h(`span.badge.status-${alert.status}`, { dataset: { testid: 'alert-status' } }, statusText(alert))),
@@ -21,6 +22,17 @@ export function alertHeader(alert) {
 export function drillBanner(alert) {
   return alert.drill
     ? h('p.drill-banner', { role: 'status', dataset: { testid: 'drill-banner' } }, h('strong', {}, t('push.drill')), ' — ', t('drill.notReal'))
+    : null;
+}
+
+/** Issue 17: the one current instruction, at the top of every screen that shows the alert. */
+export function instructionView(alert) {
+  const i = alert.instruction;
+  return i
+    ? h('section.instruction', { role: 'status', dataset: { testid: 'instruction', version: String(i.version) } },
+      h('span.instruction-label', {}, t('instruction.title')),
+      h('strong.instruction-text', {}, i.text),
+      h('span.muted', {}, t('instruction.by', { name: i.setBy, time: formatTime(i.setAt) })))
     : null;
 }
 

@@ -352,7 +352,7 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
       root.querySelector('.undo')?.remove();
       formsView.replaceChildren();
     } else if (!formsView.childElementCount) {
-      mount(formsView, detailsForm(alert), updateForm(alert), resolveForm(alert));
+      mount(formsView, instructionForm(alert), detailsForm(alert), updateForm(alert), resolveForm(alert));
     }
   }
 
@@ -401,6 +401,46 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
         note.value = '';
       }
     });
+  }
+
+  /**
+   * Issue 17: the one instruction for everyone. It replaces the version this person saw when they began typing;
+   * if someone else set one meanwhile the hub refuses (409) and this says which — replacing it takes a second tap.
+   */
+  function instructionForm(alert) {
+    let seen = null;
+    const latest = () => (store.get(alert.id) || alert).instruction?.version ?? 0;
+    const status = h('div', { dataset: { testid: 'instruction-status' } });
+    const text = h('input', {
+      name: 'instruction', maxLength: 200, placeholder: t('instruction.placeholder'), dataset: { testid: 'instruction-input' },
+      oninput: () => { seen ??= latest(); },
+    });
+    async function send(replaces) {
+      status.replaceChildren();
+      try {
+        const answer = await api('PUT', `/api/alerts/${alert.id}/instruction`, { body: { text: text.value.trim(), replaces } });
+        store.put(answer, 'api');
+        text.value = '';
+        seen = null;
+        mount(status, message(t('instruction.saved')));
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 409 && e.problem.current) {
+          const current = e.problem.current;
+          mount(status, message(e.problem.detail, 'warning'),
+            h('button', { type: 'button', dataset: { testid: 'instruction-replace' }, onclick: () => send(current.version) },
+              t('instruction.replace', { text: current.text })));
+        } else {
+          mount(status, message(errorText(e), 'error'));
+        }
+      }
+    }
+    const el = form(t('instruction.heading'), [label(t('instruction.label'), text), status], t('instruction.set'), () => {
+      if (text.value.trim()) {
+        send(seen ?? latest());
+      }
+    });
+    el.dataset.testid = 'instruction-form';
+    return el;
   }
 
   function updateForm(alert) {
