@@ -29,11 +29,17 @@ internal static class HotlineApi
         var hours = HotlineHours.For(defaults.Value, region);
         var now = time.Now();
         var open = hours.IsOpenAt(now);
+        // Issue 17: who gets the alert outside hours, for the coordinators and team lead to see before and after the tap.
+        var outOfHours = region?.OutOfHoursPersonId is { } contactId && caller.IsWatcher()
+            ? await db.People.AsNoTracking().Where(p => p.Id == contactId && p.Active)
+                .Select(p => new ContactDto(p.Name, p.Organisation != null ? p.Organisation.Name : null, p.Discipline, p.Phone)).FirstOrDefaultAsync(ct)
+            : null;
         return TypedResults.Ok(new HotlineDto(open, hours.Opens.ToString("HH\\:mm"), hours.Closes.ToString("HH\\:mm"), hours.TimeZone.Id,
-            open ? null : hours.NextOpening(now), open ? null : HotlineHours.ClosedNotice));
+            open ? null : hours.NextOpening(now), open ? null : HotlineHours.ClosedNotice, outOfHours));
     }
 }
 
 /// <param name="NextOpening">When it opens next (UTC), while it is closed.</param>
 /// <param name="Notice">The Dutch notice the coordinator sees while it is closed, with 112.</param>
-internal sealed record HotlineDto(bool Open, string Opens, string Closes, string TimeZone, DateTimeOffset? NextOpening, string? Notice);
+/// <param name="OutOfHours">Issue 17: the region's out-of-hours contact (coordinators and team lead only), who gets the alert while it is closed.</param>
+internal sealed record HotlineDto(bool Open, string Opens, string Closes, string TimeZone, DateTimeOffset? NextOpening, string? Notice, ContactDto? OutOfHours = null);

@@ -2,7 +2,8 @@ using AlertHub.Client;
 
 namespace AlertHub.People;
 
-internal sealed record RegionDto(string Id, string Name, string? HotlineOpens, string? HotlineCloses, string? TimeZone);
+internal sealed record RegionDto(
+    string Id, string Name, string? HotlineOpens, string? HotlineCloses, string? TimeZone, string? HotlineDays = null, Guid? OutOfHoursPersonId = null);
 
 internal sealed record OrganisationDto(string Id, string Name, string? RegionId);
 
@@ -36,7 +37,8 @@ internal sealed record ImportResult(int Regions, int Organisations, int Schools,
 internal static class DirectoryMapping
 {
     public static RegionDto ToDto(this Region r) =>
-        new(r.Id, r.Name, DirectoryFormats.FormatClock(r.HotlineOpens), DirectoryFormats.FormatClock(r.HotlineCloses), r.TimeZone);
+        new(r.Id, r.Name, DirectoryFormats.FormatClock(r.HotlineOpens), DirectoryFormats.FormatClock(r.HotlineCloses), r.TimeZone,
+            r.HotlineDays, r.OutOfHoursPersonId);
 
     public static OrganisationDto ToDto(this Organisation o) => new(o.Id, o.Name, o.RegionId);
 
@@ -55,6 +57,7 @@ internal static class DirectoryMapping
         region.HotlineOpens = DirectoryFormats.ParseClock(DirectoryFormats.Blank(fields.HotlineOpens));
         region.HotlineCloses = DirectoryFormats.ParseClock(DirectoryFormats.Blank(fields.HotlineCloses));
         region.TimeZone = DirectoryFormats.Blank(fields.TimeZone);
+        region.HotlineDays = DirectoryFormats.Blank(fields.HotlineDays)?.Replace(" ", "", StringComparison.Ordinal);
     }
 
     public static void Apply(this Organisation organisation, IOrganisationFields fields)

@@ -198,6 +198,37 @@ internal sealed class DirectoryIndex(AlertHubDbContext db)
     }
 
     /// <summary>Checks the region and the contacts; <paramref name="contacts"/> receives the contacts' person ids.</summary>
+    /// <summary>
+    /// Issue 17: the region's out-of-hours contact — a known, active person of this region (also one of this import).
+    /// Returns the person's id, or null for nobody.
+    /// </summary>
+    public async Task<(List<ValidationFailure> Failures, Guid? PersonId)> CheckOutOfHoursAsync(string? regionId, IRegionFields region, CancellationToken ct)
+    {
+        var failures = new List<ValidationFailure>();
+        var (field, shown, person) = region.OutOfHoursPersonId is { } id
+            ? ("outOfHoursPersonId", id.ToString(), await PersonAsync(id, ct))
+            : DirectoryRuleExtensions.Has(region.OutOfHoursEmail) && DirectoryFormats.IsEmail(region.OutOfHoursEmail)
+                ? ("outOfHoursEmail", region.OutOfHoursEmail!.Trim(), await PersonByEmailAsync(region.OutOfHoursEmail!, ct))
+                : (null, null, null);
+        if (field is null)
+        {
+            return (failures, null);
+        }
+        if (person is null)
+        {
+            failures.Add(new ValidationFailure(field, $"Onbekend contact buiten openingstijden '{shown}'."));
+        }
+        else if (person.RegionId != regionId)
+        {
+            failures.Add(new ValidationFailure(field, $"Het contact buiten openingstijden '{shown}' hoort niet bij regio '{regionId}'."));
+        }
+        else if (!person.Pending && !await db.People.AnyAsync(p => p.Id == person.Id && p.Active, ct))
+        {
+            failures.Add(new ValidationFailure(field, $"Het contact buiten openingstijden '{shown}' is niet actief."));
+        }
+        return (failures, failures.Count == 0 ? person!.Id : null);
+    }
+
     public async Task<List<ValidationFailure>> CheckSchoolAsync(
         string? regionId, IEnumerable<Guid> contactIds, IEnumerable<string> contactEmails, List<Guid> contacts, CancellationToken ct)
     {

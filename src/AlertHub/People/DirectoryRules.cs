@@ -191,6 +191,14 @@ internal interface IRegionFields
     string? HotlineOpens { get; }
     string? HotlineCloses { get; }
     string? TimeZone { get; }
+
+    /// <summary>Issue 17: the days the hotline is open (Mon,Tue,…; empty: every day).</summary>
+    string? HotlineDays { get; }
+
+    /// <summary>Issue 17: who gets the alert outside hotline hours (by id or e-mail; both empty: nobody).</summary>
+    Guid? OutOfHoursPersonId { get; }
+
+    string? OutOfHoursEmail { get; }
 }
 
 internal sealed class RegionFieldsValidator : AbstractValidator<IRegionFields>
@@ -213,6 +221,12 @@ internal sealed class RegionFieldsValidator : AbstractValidator<IRegionFields>
         // The same rule as Hotline:TimeZone at start-up.
         RuleFor(r => r.TimeZone).Must(HotlineHours.IsIanaTimeZone).When(r => Has(r.TimeZone))
             .WithMessage((_, v) => $"Onbekende tijdzone '{v}': gebruik een IANA-naam, bijv. Europe/Amsterdam.");
+        RuleFor(r => r.HotlineDays).MaximumLength(40).Must(d => HotlineHours.TryParseDays(d, out _, out _)).When(r => Has(r.HotlineDays))
+            .WithMessage((_, v) => $"Onbekende dagen '{v}': gebruik Mon,Tue,Wed,Thu,Fri,Sat,Sun (bijv. Mon,Tue,Wed,Thu,Fri) of laat het leeg voor elke dag.");
+        RuleFor(r => r.OutOfHoursEmail).Must(DirectoryFormats.IsEmail).When(r => Has(r.OutOfHoursEmail))
+            .WithMessage((_, v) => $"Ongeldig e-mailadres '{v}' voor het contact buiten openingstijden.");
+        RuleFor(r => r.OutOfHoursEmail).Empty().When(r => r.OutOfHoursPersonId is not null)
+            .WithMessage("Geef het contact buiten openingstijden met id óf met e-mailadres, niet allebei.");
     }
 }
 

@@ -76,9 +76,16 @@ internal sealed class ImportDirectoryHandler(
         }
 
         // Then the references.
+        var outOfHours = new Dictionary<string, Guid>();
         foreach (var (label, region, _) in batch.Regions)
         {
             Report(label, await index.CheckNewIdAsync("region", region.Id, region, ct), errors);
+            var (failures, contact) = await index.CheckOutOfHoursAsync(region.Id, region, ct);
+            Report(label, failures, errors);
+            if (contact is { } id)
+            {
+                outOfHours[region.Id!] = id;
+            }
         }
         foreach (var (label, organisation, _) in batch.Organisations)
         {
@@ -110,7 +117,7 @@ internal sealed class ImportDirectoryHandler(
             // Read errors were found before the rule errors; the admin reads the file top to bottom.
             throw new ValidationException(errors.OrderBy(e => Position(e.PropertyName)));
         }
-        return await WriteAsync(batch, personIds, contacts, onCall, ct);
+        return await WriteAsync(batch, personIds, contacts, onCall, outOfHours, ct);
     }
 
     private async Task<ImportResult> WriteAsync(
@@ -118,6 +125,7 @@ internal sealed class ImportDirectoryHandler(
         Dictionary<CreatePerson, Guid> personIds,
         Dictionary<CreateSchool, List<Guid>> contacts,
         Dictionary<CreateRosterEntry, Guid> onCall,
+        Dictionary<string, Guid> outOfHours,
         CancellationToken ct)
     {
         var people = batch.People.Select(i =>
@@ -135,12 +143,22 @@ internal sealed class ImportDirectoryHandler(
         SqliteWriteGate.Hold(turn);
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        db.Regions.AddRange(batch.Regions.Select(i => i.Item.ToEntity()));
+        var regions = batch.Regions.Select(i => i.Item.ToEntity()).ToList();
+        db.Regions.AddRange(regions);
         db.Organisations.AddRange(batch.Organisations.Select(i => i.Item.ToEntity()));
         db.Schools.AddRange(schools);
         db.People.AddRange(people.Select(p => p.Person));
         db.RosterEntries.AddRange(batch.Roster.Select(i => i.Item.ToEntity(onCall[i.Item])));
         await db.SaveDirectoryAsync(ct);
+        // A region and its out-of-hours contact refer to each other: the link is written once both rows exist.
+        foreach (var region in regions.Where(r => outOfHours.ContainsKey(r.Id)))
+        {
+            region.OutOfHoursPersonId = outOfHours[region.Id];
+        }
+        if (outOfHours.Count > 0)
+        {
+            await db.SaveDirectoryAsync(ct);
+        }
 
         var accounts = 0;
         foreach (var (person, password) in people.Where(p => p.Password is not null))

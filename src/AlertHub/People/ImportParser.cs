@@ -39,7 +39,8 @@ internal static class ImportParser
     public static readonly IReadOnlyDictionary<string, (string Name, bool Required)[]> CsvColumns =
         new Dictionary<string, (string, bool)[]>
         {
-            ["regions"] = [("id", true), ("name", true), ("hotlineOpens", false), ("hotlineCloses", false), ("timeZone", false)],
+            ["regions"] = [("id", true), ("name", true), ("hotlineOpens", false), ("hotlineCloses", false), ("timeZone", false),
+                ("hotlineDays", false), ("outOfHoursEmail", false)],
             ["organisations"] = [("id", true), ("name", true), ("regionId", false)],
             ["schools"] = [("id", true), ("name", true), ("regionId", true), ("contactEmails", false), ("contactIds", false), ("address", false), ("phone", false)],
             ["people"] =
@@ -53,7 +54,7 @@ internal static class ImportParser
     /// <summary>One example line per kind for the template (Dutch values where the column takes a word).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> CsvExample = new Dictionary<string, string[]>
     {
-        ["regions"] = ["zaanstreek", "Zaanstreek", "07:00", "19:00", "Europe/Amsterdam"],
+        ["regions"] = ["zaanstreek", "Zaanstreek", "07:00", "19:00", "Europe/Amsterdam", "Mon,Tue,Wed,Thu,Fri", ""],
         ["organisations"] = ["politie-zaanstreek", "Politie Zaanstreek", "zaanstreek"],
         ["schools"] = ["demo-college-zaandam", "Demo College Zaandam", "zaanstreek", "coordinator@school.nl", "", "Stationsstraat 1, 1506 DA Zaandam", "+31751234567"],
         ["people"] = ["Wijkagent Jansen", "jansen@politie.nl", "partner", "politie", "+31612345678", "politie-zaanstreek", "zaanstreek", "", "ja", ""],
@@ -252,7 +253,8 @@ internal static class ImportParser
             {
                 case "regions":
                     batch.Regions.Add(row.Item(new CreateRegion(
-                        row.Text("id"), row.Text("name"), row.Text("hotlineOpens"), row.Text("hotlineCloses"), row.Text("timeZone"))));
+                        row.Text("id"), row.Text("name"), row.Text("hotlineOpens"), row.Text("hotlineCloses"), row.Text("timeZone"),
+                        row.Text("hotlineDays"), null, row.Text("outOfHoursEmail"))));
                     break;
                 case "organisations":
                     batch.Organisations.Add(row.Item(new CreateOrganisation(row.Text("id"), row.Text("name"), row.Text("regionId"))));

@@ -7,8 +7,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AlertHub.People;
 
-/// <summary>R9: renames a region or changes its hotline hours; empty hours fall back to the configured default.</summary>
-internal sealed record UpdateRegion(string? Name, string? HotlineOpens, string? HotlineCloses, string? TimeZone)
+/// <summary>
+/// R9: renames a region or changes its hotline hours; empty hours fall back to the configured default. Issue 17: its
+/// hotline days and out-of-hours contact too (an active person of this region, by id or e-mail; empty: nobody).
+/// </summary>
+internal sealed record UpdateRegion(
+    string? Name, string? HotlineOpens, string? HotlineCloses, string? TimeZone,
+    string? HotlineDays = null, Guid? OutOfHoursPersonId = null, string? OutOfHoursEmail = null)
     : ICommand<RegionDto>, IRegionFields
 {
     [JsonIgnore]
@@ -26,7 +31,10 @@ internal sealed class UpdateRegionHandler(AlertHubDbContext db) : ICommandHandle
     {
         var region = await db.Regions.FirstOrDefaultAsync(r => r.Id == command.Id, ct)
             ?? throw new NotFoundException("Regio niet gevonden.");
+        var (failures, outOfHours) = await new DirectoryIndex(db).CheckOutOfHoursAsync(region.Id, command, ct);
+        DirectoryErrors.ThrowIfAny(failures);
         region.Apply(command);
+        region.OutOfHoursPersonId = outOfHours;
         await db.SaveDirectoryAsync(ct);
         return region.ToDto();
     }

@@ -99,6 +99,9 @@ public sealed class HotlineStartupTests
     private sealed record RegionFields(string? TimeZone) : AlertHub.People.IRegionFields
     {
         public string? Name => "Regio";
+        public string? HotlineDays => null;
+        public Guid? OutOfHoursPersonId => null;
+        public string? OutOfHoursEmail => null;
         public string? HotlineOpens => null;
         public string? HotlineCloses => null;
     }

@@ -204,7 +204,7 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
         if (method is "POST" or "PUT")
         {
             var body = path.EndsWith("/acknowledgements", StringComparison.Ordinal) ? """{"response":"seen"}"""
-                : path.EndsWith("/updates", StringComparison.Ordinal) ? """{"text":"x"}""" : "{}";
+                : path.EndsWith("/updates", StringComparison.Ordinal) || path.EndsWith("/instruction", StringComparison.Ordinal) ? """{"text":"x"}""" : "{}";
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         }
         return request;

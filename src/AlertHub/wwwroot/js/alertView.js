@@ -42,14 +42,15 @@ export function drillTag(alert) {
 }
 
 /** R4: outside hotline hours the screen says so plainly and points to 112. */
-export function hotlineNotice(alert) {
+export function hotlineNotice(alert, extra = null) {
   if (alert.hotlineOpen) {
     return null;
   }
   return h('section.hotline-closed', { role: 'alert', dataset: { testid: 'hotline-closed' } },
     h('h3', {}, t('alert.hotlineClosed')),
     alert.notice ? h('p', {}, alert.notice) : null,
-    h('a.button.danger.big', { href: 'tel:112' }, t('alert.call112')));
+    h('a.button.danger.big', { href: 'tel:112' }, t('alert.call112')),
+    extra);
 }
 
 export function recipientList(alert) {

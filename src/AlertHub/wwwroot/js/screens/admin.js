@@ -14,12 +14,14 @@ const PAGES = {
   regions: {
     title: 'admin.regions', path: 'regions', key: 'id',
     columns: ['id', 'name'],
-    fields: [{ name: 'id', create: true }, { name: 'name' }, { name: 'hotlineOpens', type: 'time' }, { name: 'hotlineCloses', type: 'time' }, { name: 'timeZone' }],
+    fields: [{ name: 'id', create: true }, { name: 'name' }, { name: 'hotlineOpens', type: 'time' }, { name: 'hotlineCloses', type: 'time' },
+      { name: 'hotlineDays' }, { name: 'timeZone' }, { name: 'outOfHoursPersonId', ref: 'people' }],
   },
   hotline: {
     title: 'admin.hotline', path: 'regions', key: 'id', noCreate: true,
-    columns: ['name', 'hotlineOpens', 'hotlineCloses', 'timeZone'],
-    fields: [{ name: 'name' }, { name: 'hotlineOpens', type: 'time' }, { name: 'hotlineCloses', type: 'time' }, { name: 'timeZone' }],
+    columns: ['name', 'hotlineOpens', 'hotlineCloses', 'hotlineDays', 'timeZone'],
+    fields: [{ name: 'name' }, { name: 'hotlineOpens', type: 'time' }, { name: 'hotlineCloses', type: 'time' }, { name: 'hotlineDays' },
+      { name: 'timeZone' }, { name: 'outOfHoursPersonId', ref: 'people' }],
   },
   schools: {
     title: 'admin.schools', path: 'schools', key: 'id',

@@ -128,15 +128,18 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
   // The hotline's state is on the home screen before the tap: closed means no SMS, and 112 in acute danger.
   const hotlineView = h('div', { dataset: { testid: 'hotline-state' } });
   const raiseHint = h('p.muted', {}, t('alert.raiseHint'));
+  let outOfHours = null; // issue 17: who gets the alert while the hotline is closed, shown before and after the tap
   async function showHotline() {
     try {
       const hotline = await api('GET', '/api/hotline');
+      outOfHours = hotline.outOfHours || null;
       raiseHint.textContent = hotline.open ? t('alert.raiseHint') : t('alert.raiseHintClosed');
       mount(hotlineView, hotline.open ? null : h('section.hotline-closed', { role: 'status', dataset: { testid: 'hotline-closed-home' } },
         h('h3', {}, t('alert.hotlineClosed')),
         h('p', {}, hotline.notice),
         hotline.nextOpening ? h('p', {}, t('alert.hotlineOpensAt', { time: formatDateTime(hotline.nextOpening) })) : null,
-        h('a.button.danger.big', { href: 'tel:112' }, t('alert.call112'))));
+        h('a.button.danger.big', { href: 'tel:112' }, t('alert.call112')),
+        outOfHoursContact(outOfHours)));
     } catch {
       // Unknown is shown as nothing: the answer to the tap still says it plainly.
     }
@@ -218,6 +221,16 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
       raising = false;
       button.disabled = false;
     }
+  }
+
+  /** The region's out-of-hours contact next to "Bel 112": who gets the alert now, and their number. */
+  function outOfHoursContact(contact) {
+    if (!contact) {
+      return null;
+    }
+    return h('div.out-of-hours', { dataset: { testid: 'out-of-hours' } },
+      h('p', {}, t('alert.outOfHours', { name: contact.name })),
+      contact.phone ? h('a.button.call', { href: `tel:${contact.phone}`, dataset: { testid: 'call-out-of-hours' } }, t('alert.callOutOfHours', { name: contact.name })) : null);
   }
 
   /**
@@ -333,7 +346,7 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
   function renderLive(alert) {
     mount(liveView,
       alertHeader(alert),
-      hotlineNotice(alert),
+      hotlineNotice(alert, alert.hotlineOpen ? null : outOfHoursContact(outOfHours)),
       answerButtons(alert),
       actionStatus(me, alert.id),
       summary(alert),
