@@ -136,7 +136,7 @@ public sealed partial class CliTests
         Assert.Contains("Ongeldige waarde 'gisteren' voor --since. Gebruik een heel getal.", errors, StringComparison.Ordinal);
         Assert.Contains("Ongeldige waarde 'lang' voor --duration.", errors, StringComparison.Ordinal);
         Assert.Contains("Onbekende invoer: 'meld'.", errors, StringComparison.Ordinal);
-        Assert.Contains("Kies een opdracht: login, raise, listen, ack, status, bench.", errors, StringComparison.Ordinal);
+        Assert.Contains("Kies een opdracht: login, raise, listen, ack, status, drill-report, bench.", errors, StringComparison.Ordinal);
         Assert.Contains("Zie 'alerthub listen --help'.", errors, StringComparison.Ordinal);
 
         // Without --password and without a terminal to ask on: a Dutch way out, never a password in the history.
