@@ -23,6 +23,13 @@ internal static class AlertsApi
         alerts.MapGet("/code/{code}", GetByCode);
         alerts.MapGet("/{id:guid}/contacts", Contacts)
             .WithSummary("The school's address (with a map link) and number, and the coordinator's: for the recipients of an open alert and the region's coordinators and team lead.");
+        app.MapPut("/api/me/alarm-code", async (AlarmCodeRequest request, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            {
+                await mediator.Send(new Delivery.SetAlarmCode(user.PersonId(), request.Code), ct);
+                return TypedResults.NoContent();
+            })
+            .WithTags("Alerts").RequireAuthorization().RequireRateLimiting(Infrastructure.Security.SecuritySetup.RaisePolicy)
+            .WithSummary("Issue 17: the coordinator's personal code for ALARM by SMS (6–8 digits, stored hashed).");
         app.MapGet("/api/me/school", MySchool).WithTags("Alerts").RequireAuthorization()
             .WithSummary("The coordinator's school: its number and fixed contacts, for when an alert does not get through.");
         alerts.MapPost("/{id:guid}/acknowledgements", Acknowledge);
@@ -134,3 +141,6 @@ internal static class AlertsApi
         _ => throw Invalid.Field("status", "Kies open, resolved, cancelled of all."),
     };
 }
+
+/// <summary>Body of <c>PUT /api/me/alarm-code</c>.</summary>
+internal sealed record AlarmCodeRequest(string? Code);

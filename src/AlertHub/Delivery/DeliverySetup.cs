@@ -3,6 +3,7 @@ using AlertHub.Delivery.Push;
 using AlertHub.Escalation;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Scheduling;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -62,6 +63,8 @@ internal static class DeliverySetup
             ? sp.GetRequiredService<TwilioSmsSender>()
             : sp.GetRequiredService<LocalSmsSink>());
         services.AddScoped<SmsOutbox>();
+        services.AddScoped<SmsTrigger>();
+        services.TryAddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<People.Person>, Microsoft.AspNetCore.Identity.PasswordHasher<People.Person>>();
         services.AddScoped<SmsStates>();
         services.AddScoped<ISaveChangesStep, SmsStaging>();
         services.AddScoped<IJobHandler, SmsSendJob>();

@@ -15,7 +15,7 @@ namespace AlertHub.Delivery;
 /// </summary>
 internal sealed record HandleSmsReply(string MessageSid, string From, string Body) : ICommand<string?>;
 
-internal sealed class HandleSmsReplyHandler(AlertHubDbContext db, IMediator mediator, TimeProvider time) : ICommandHandler<HandleSmsReply, string?>
+internal sealed class HandleSmsReplyHandler(AlertHubDbContext db, IMediator mediator, TimeProvider time, SmsTrigger trigger) : ICommandHandler<HandleSmsReply, string?>
 {
     public async ValueTask<string?> Handle(HandleSmsReply command, CancellationToken ct)
     {
@@ -33,8 +33,21 @@ internal sealed class HandleSmsReplyHandler(AlertHubDbContext db, IMediator medi
             var entry = db.Entry(inbound);
             if (entry.State != EntityState.Unchanged)
             {
-                // Not written with an answer (no answer, or a concurrency retry cleared the tracker): on its own.
-                entry.State = EntityState.Added;
+                // Not written with an answer (no answer, a concurrency retry cleared the tracker, or a save on the way
+                // wrote the row before its reply was known): on its own.
+                if (entry.State == EntityState.Detached
+                    && await db.InboundSms.AnyAsync(m => m.MessageSid == command.MessageSid, ct))
+                {
+                    // Written on the way (the SMS trigger's raise), then the tracker was cleared: add its reply.
+                    var reply = inbound.Reply;
+                    await db.InboundSms.Where(m => m.MessageSid == command.MessageSid)
+                        .ExecuteUpdateAsync(s => s.SetProperty(m => m.Reply, reply), ct);
+                    return reply;
+                }
+                if (entry.State != EntityState.Modified)
+                {
+                    entry.State = EntityState.Added;
+                }
                 await db.SaveChangesAsync(ct);
             }
             return inbound.Reply;
@@ -50,6 +63,11 @@ internal sealed class HandleSmsReplyHandler(AlertHubDbContext db, IMediator medi
     private async Task<string?> ReplyAsync(HandleSmsReply command, InboundSms inbound, CancellationToken ct)
     {
         var from = command.From.Trim();
+        if (SmsTrigger.IsTrigger(command.Body))
+        {
+            // Issue 17: an alert by SMS when data is down (once per MessageSid: the InboundSms row above).
+            return await trigger.HandleAsync(command.MessageSid, from, command.Body, ct);
+        }
         var person = await db.People.AsNoTracking().FirstOrDefaultAsync(p => p.Phone == from && p.Active, ct);
         if (person is null)
         {

@@ -71,7 +71,7 @@ internal static class SmsText
         return builder.ToString();
     }
 
-    private static string Fit(Func<string, string> compose, string schoolName)
+    internal static string Fit(Func<string, string> compose, string schoolName)
     {
         var school = ToGsm7(schoolName);
         var text = ToGsm7(compose(school));

@@ -26,6 +26,14 @@ internal sealed class Person
     public string? SchoolId { get; set; }
     public bool Active { get; set; } = true;
 
+    /// <summary>
+    /// Issue 17: the coordinator's personal code for raising an alert by SMS (<c>ALARM &lt;code&gt;</c>) when data is
+    /// down; a PBKDF2 hash (ASP.NET Core Identity's hasher), never the code. Wrong codes in a row lock it for a while.
+    /// </summary>
+    public string? AlarmCodeHash { get; set; }
+    public int AlarmCodeFailures { get; set; }
+    public DateTimeOffset? AlarmCodeLockedUntil { get; set; }
+
     /// <summary>SMS to this number that failed in a row (Twilio 30003/30006/21610 …); reset on a delivery.</summary>
     public int SmsFailuresInARow { get; set; }
 

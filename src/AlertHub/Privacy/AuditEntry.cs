@@ -45,6 +45,9 @@ internal sealed record AuditAction(string Name, string SubjectType, bool IsChang
     public static readonly AuditAction AlertKindChanged = new("alert.kind_changed", Subjects.Alert, true);
     public static readonly AuditAction AlertContactsViewed = new("alert.contacts_viewed", Subjects.Alert, false);
     public static readonly AuditAction AlertPurged = new("alert.purged", Subjects.Alert, true);
+    /// <summary>Issue 17: an <c>ALARM</c> SMS from a known number with a wrong code, or while its code is locked.</summary>
+    public static readonly AuditAction SmsTriggerRefused = new("alert.sms_trigger_refused", Subjects.Person, true);
+    public static readonly AuditAction AlarmCodeSet = new("person.alarm_code_set", Subjects.Person, true);
 
     public static readonly AuditAction EvaluationViewed = new("evaluation.viewed", Subjects.Evaluation, false);
     public static readonly AuditAction EvaluationsListed = new("evaluation.listed", Subjects.Evaluation, false);

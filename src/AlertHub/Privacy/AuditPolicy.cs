@@ -44,6 +44,7 @@ internal static class AuditPolicy
         UpdatePerson m => new(AuditAction.PersonChanged, m.Id, null),
         ImportDirectory => new(AuditAction.DirectoryImported, null, null),
         ExportPerson m => new(AuditAction.PersonExported, m.PersonId, null),
+        Delivery.SetAlarmCode m => new(AuditAction.AlarmCodeSet, m.CallerId, m.CallerId),
         Delivery.ListFlaggedNumbers => new(AuditAction.FlaggedNumbersListed, null, null),
 
         ListDeviceSessions { ByAdmin: true } m => new(AuditAction.DevicesListed, m.PersonId, m.CallerId),

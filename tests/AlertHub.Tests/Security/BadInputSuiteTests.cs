@@ -27,6 +27,7 @@ public sealed partial class BadInputSuiteTests : IAsyncLifetime
         _callers["/api/admin"] = await _host.LoginAsync(TestHost.Admin);
         _callers["/api/evaluations"] = await _host.LoginAsync(TestHost.TeamLead);
         _callers["/api/alerts"] = await _host.LoginAsync(TestHost.Coordinator);
+        _callers["/api/me"] = _callers["/api/alerts"];
         _callers["/api/auth"] = new AlertHubClient(_host.CreateHttp());
         _callers["/api/push"] = await _host.LoginAsync(TestHost.Police);
         _alert = await _callers["/api/alerts"].RaiseAsync();

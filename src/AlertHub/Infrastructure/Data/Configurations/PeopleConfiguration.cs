@@ -47,6 +47,7 @@ internal sealed class PersonConfiguration : IEntityTypeConfiguration<Person>
         builder.Property(p => p.Email).HasMaxLength(256);
         builder.HasIndex(p => p.Email).IsUnique();
         builder.Property(p => p.Phone).HasMaxLength(16);
+        builder.Property(p => p.AlarmCodeHash).HasMaxLength(200);
         builder.Property(p => p.LastSmsErrorCode).HasMaxLength(32);
         builder.HasIndex(p => p.Phone);
         builder.HasIndex(p => new { p.RegionId, p.Role });

@@ -1089,6 +1089,16 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
                     b.Property<bool>("Active")
                         .HasColumnType("boolean");
 
+                    b.Property<int>("AlarmCodeFailures")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("AlarmCodeHash")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("AlarmCodeLockedUntil")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Discipline")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");

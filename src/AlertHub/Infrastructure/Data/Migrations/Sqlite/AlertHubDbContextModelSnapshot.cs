@@ -1082,6 +1082,16 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                     b.Property<bool>("Active")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("AlarmCodeFailures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AlarmCodeHash")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AlarmCodeLockedUntil")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Discipline")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
