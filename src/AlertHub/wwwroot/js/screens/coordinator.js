@@ -160,7 +160,8 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
           raiseHint,
           h('div', { id: 'raise-status' })) : null,
         h('section', {}, h('h2', {}, t('alert.openAlerts')), homeList),
-        canDrill ? drillStart() : null);
+        canDrill ? drillStart() : null,
+        canRaise ? alarmCodeForm() : null);
       if (canRaise) {
         showHotline();
         keepSchoolContacts();
@@ -273,6 +274,35 @@ export function coordinatorScreen(root, { me, params, go, setConnection }) {
       }
     }
     return section;
+  }
+
+  /**
+   * Issue 17: the personal code for ALARM by SMS when data is down. Stored hashed by the hub; this screen never shows
+   * the old one, it only replaces it.
+   */
+  function alarmCodeForm() {
+    const status = h('div', { role: 'status', dataset: { testid: 'alarm-code-status' } });
+    const input = h('input', {
+      // No pattern or required: the hub's Dutch answer says what is wrong, not the browser's own bubble.
+      id: 'alarm-code', type: 'password', inputMode: 'numeric', autocomplete: 'new-password', dataset: { testid: 'alarm-code' },
+    });
+    async function save(event) {
+      event.preventDefault();
+      try {
+        await api('PUT', '/api/me/alarm-code', { body: { code: input.value } });
+        input.value = '';
+        mount(status, message(t('alarmCode.saved')));
+      } catch (e) {
+        mount(status, message(errorText(e), 'error'));
+      }
+    }
+    return h('details.panel.alarm-code', {},
+      h('summary', {}, t('alarmCode.title')),
+      h('p.muted', {}, t('alarmCode.hint')),
+      h('form', { onsubmit: save },
+        h('label', { for: 'alarm-code' }, h('span', {}, t('alarmCode.label')), input),
+        h('button.secondary', { type: 'submit', dataset: { testid: 'save-alarm-code' } }, t('alarmCode.save'))),
+      status);
   }
 
   /** The drill report, printable like the evaluation export. */
