@@ -170,6 +170,8 @@ public sealed class AlertSubscription : IAsyncDisposable
             // Registered before the connection starts: a change committed after the feed was read is pushed, never lost.
             connection.On<AlertDto>(HubNames.AlertRaised, alert => ReceiveAsync(connection, alert, Source.RaisedPush));
             connection.On<AlertDto>(HubNames.AlertUpdated, alert => ReceiveAsync(connection, alert, Source.UpdatedPush));
+            // Issue 17: a live subscription is a working device; it answers the opening check by itself.
+            connection.On<ReadinessPingDto>(HubNames.ReadinessCheck, ping => connection.InvokeAsync(HubNames.AnswerReadinessCheck, ping.CheckId));
             try
             {
                 Report(new SubscriptionStatus(SubscriptionState.Connecting, url));

@@ -116,7 +116,8 @@ public sealed record AlertDto(
     string? Notice = null,
     long Version = 0,
     bool Drill = false,
-    InstructionDto? Instruction = null);
+    InstructionDto? Instruction = null,
+    string? CoverageNotice = null);
 
 /// <summary>
 /// Issue 17: the one current instruction for everyone on an alert, with who set it and when. <see cref="Version"/>
@@ -186,6 +187,37 @@ public sealed record TokenResponse(string TokenType, string AccessToken, long Ex
 /// <summary>The signed-in person, as returned by <c>GET /api/me</c>.</summary>
 public sealed record MeDto(Guid PersonId, string Name, PersonRole Role, string? RegionId, string? SchoolId, Discipline? Discipline);
 
+/// <summary>Issue 17: the opening check asks a device to answer by <see cref="AnswerBy"/>.</summary>
+public sealed record ReadinessPingDto(Guid CheckId, DateTimeOffset AnswerBy);
+
+/// <summary>
+/// Issue 17: one partner in the last opening check. <c>Reachable</c>: a device answered (also after the window, once
+/// the SMS got them to open the app); null while the check runs. <c>Reason</c>: Dutch, when not reachable — no device
+/// answered or none registered, and the number's state.
+/// </summary>
+public sealed record ReadinessTargetDto(Guid PersonId, string Name, Discipline? Discipline, int Devices, DateTimeOffset? AnsweredAt,
+    string? AnsweredVia, bool? Reachable, string? Reason, bool SmsSent);
+
+/// <summary>Issue 17: the region's opening check of a day.</summary>
+public sealed record ReadinessCheckDto(Guid Id, string RegionId, DateOnly Day, DateTimeOffset StartedAt, DateTimeOffset AnswerBy,
+    DateTimeOffset? ConcludedAt, IReadOnlyList<ReadinessTargetDto> Targets);
+
+/// <summary>Issue 17: who is on call for one required discipline now, and whether they were reachable at the check.</summary>
+public sealed record OnCallDto(Guid PersonId, string Name, string? Organisation, bool IsBackup, bool? Reachable);
+
+/// <summary>
+/// Issue 17: a required discipline now: nobody on call, or nobody reachable, is a gap; <c>Notice</c> says it in Dutch
+/// ("Geen handhaving bereikbaar — bel …") and <c>CallName</c>/<c>CallPhone</c> whom to call instead.
+/// </summary>
+public sealed record DisciplineCoverageDto(Discipline Discipline, IReadOnlyList<OnCallDto> OnCall, bool Gap, string? Notice, string? CallName, string? CallPhone);
+
+/// <summary>Issue 17: part of a day's hotline hours with nobody of a discipline on the roster.</summary>
+public sealed record RosterGapDto(Discipline Discipline, DateTimeOffset From, DateTimeOffset Until, string Text);
+
+/// <summary>Issue 17: the region's coverage: now per discipline, the roster's gaps today and tomorrow, the last check.</summary>
+public sealed record CoverageDto(string RegionId, DateTimeOffset At, bool HotlineOpen, IReadOnlyList<DisciplineCoverageDto> Now,
+    IReadOnlyList<RosterGapDto> Today, IReadOnlyList<RosterGapDto> Tomorrow, ReadinessCheckDto? LastCheck);
+
 /// <summary>Names of the SignalR hub methods and events, so clients do not repeat strings.</summary>
 public static class HubNames
 {
@@ -197,6 +229,10 @@ public static class HubNames
     public const string AlertUpdated = nameof(AlertUpdated);
     /// <summary>Server → client: an evaluation became due.</summary>
     public const string EvaluationDue = nameof(EvaluationDue);
+    /// <summary>Server → client (issue 17): the silent opening check; answer with <see cref="AnswerReadinessCheck"/>.</summary>
+    public const string ReadinessCheck = nameof(ReadinessCheck);
+    /// <summary>Client → server (issue 17): this device is alive for the opening check.</summary>
+    public const string AnswerReadinessCheck = nameof(AnswerReadinessCheck);
     /// <summary>Client → server: confirm an alert reached this device.</summary>
     public const string ConfirmReceipt = nameof(ConfirmReceipt);
     /// <summary>Client → server: answer an alert.</summary>

@@ -12,6 +12,7 @@ using AlertHub.Infrastructure.Telemetry;
 using AlertHub.Partners;
 using AlertHub.People;
 using AlertHub.Privacy;
+using AlertHub.Readiness;
 using AlertHub.Web;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -24,6 +25,7 @@ builder.AddWebPush();
 builder.AddEvaluations();
 builder.AddPrivacy();
 builder.AddPartners();
+builder.AddReadiness();
 builder.AddTelemetry();
 
 var app = builder.Build();
@@ -49,6 +51,7 @@ endpoints.MapEvaluations();
 endpoints.MapDashboard();
 endpoints.MapPrivacy();
 endpoints.MapPartners();
+endpoints.MapReadiness();
 app.MapTelemetry();
 ApiDocs.MapReference(app);
 

@@ -22,8 +22,25 @@ public sealed class Listener : IAsyncDisposable
             _evaluations.Enqueue(evaluation);
             _signal.Release();
         });
+        Connection.On<ReadinessPingDto>(HubNames.ReadinessCheck, async ping =>
+        {
+            _checks.Enqueue(ping);
+            _signal.Release();
+            if (AnswerChecks)
+            {
+                // As the app does: a live device answers the opening check by itself.
+                await Connection.InvokeAsync(HubNames.AnswerReadinessCheck, ping.CheckId);
+            }
+        });
         ConfirmReceipts = confirmReceipts;
     }
+
+    private readonly ConcurrentQueue<ReadinessPingDto> _checks = new();
+
+    /// <summary>Issue 17: the opening checks the hub sent; answered by themselves while <see cref="AnswerChecks"/>.</summary>
+    public IReadOnlyList<ReadinessPingDto> Checks => [.. _checks];
+
+    public bool AnswerChecks { get; set; } = true;
 
     public AlertHubClient Client { get; }
     public HubConnection Connection { get; }

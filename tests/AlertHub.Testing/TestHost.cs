@@ -247,6 +247,9 @@ public sealed class TestHost : IAsyncDisposable
             // Many tests raise dozens of alerts as one coordinator on a clock that does not move; RaiseBurstTests
             // checks the burst limit with its default.
             builder.UseSetting("Security:RaiseBurst", "100000");
+            // Tests that move the clock past 07:00 would otherwise get the opening check's pushes and SMS among their
+            // own; OpeningCheckTests turns it on (Readiness:Enabled=true).
+            builder.UseSetting("Readiness:Enabled", "false");
             if (PostgresServer.Requested)
             {
                 // The same directory means the same database, so restart and two-node tests work alike.

@@ -57,6 +57,12 @@ internal sealed class Alert
     public string? InstructionByName { get; set; }
     public DateTimeOffset? InstructionAt { get; set; }
 
+    /// <summary>
+    /// Issue 17: a required discipline had nobody on call or reachable when the alert was raised — "Geen handhaving
+    /// bereikbaar — bel …", one line per discipline — shown to the coordinator at once and to the team lead.
+    /// </summary>
+    public string? CoverageNotice { get; set; }
+
     public List<Recipient> Recipients { get; set; } = [];
     public List<AlertUpdate> Updates { get; set; } = [];
     public List<Acknowledgement> Acknowledgements { get; set; } = [];
@@ -72,7 +78,8 @@ internal sealed class Alert
             .ToList(),
         Updates.OrderBy(u => u.At).ThenBy(u => u.Id).Select(u => new AlertUpdateDto(u.At, u.ByName, u.Text)).ToList(),
         EvaluationId, Outcome, ClosedAt, HotlineOpen ? null : Hotline.HotlineHours.ClosedNotice, Version, Drill,
-        InstructionText is null ? null : new InstructionDto(InstructionText, InstructionVersion, InstructionByName ?? "", InstructionAt!.Value));
+        InstructionText is null ? null : new InstructionDto(InstructionText, InstructionVersion, InstructionByName ?? "", InstructionAt!.Value),
+        CoverageNotice);
 }
 
 /// <summary>

@@ -12,12 +12,22 @@ namespace AlertHub.Alerts;
 /// (the SignalR user id), so a client can only ever receive what routing decided it should.
 /// </summary>
 [Authorize]
-internal sealed class AlertsHub(IMediator mediator, AlertHubMetrics metrics, ReceiptsSeen seen) : Hub<IAlertsClient>
+internal sealed class AlertsHub(IMediator mediator, AlertHubMetrics metrics, ReceiptsSeen seen, ILogger<AlertsHub> logger) : Hub<IAlertsClient>
 {
-    public override Task OnConnectedAsync()
+    public override async Task OnConnectedAsync()
     {
         metrics.ClientConnected();
-        return base.OnConnectedAsync();
+        // Issue 17: an app that connects is alive — it answers a waiting opening check (after the SMS that asked).
+        try
+        {
+            await mediator.Send(new Readiness.AnswerReadinessCheck(Context.User!.PersonId(), null, "app"), Context.ConnectionAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Never a reason to refuse the connection that carries alerts.
+            logger.LogWarning(e, "The opening check answer on connect failed");
+        }
+        await base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
@@ -28,6 +38,10 @@ internal sealed class AlertsHub(IMediator mediator, AlertHubMetrics metrics, Rec
 
     public Task ConfirmReceipt(Guid alertId) =>
         seen.ConfirmOnceAsync(mediator, Context.User!.PersonId(), alertId, Context.ConnectionAborted);
+
+    /// <summary>Issue 17: this device is alive for the opening check (sent by itself on <c>ReadinessCheck</c>).</summary>
+    public async Task AnswerReadinessCheck(Guid checkId) =>
+        await mediator.Send(new Readiness.AnswerReadinessCheck(Context.User!.PersonId(), checkId, "app"), Context.ConnectionAborted);
 
     public async Task<AlertDto> Acknowledge(Guid alertId, AckResponse response) =>
         await mediator.Send(new AcknowledgeAlert(Context.User!.PersonId(), alertId, response), Context.ConnectionAborted);

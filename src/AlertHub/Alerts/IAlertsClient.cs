@@ -8,4 +8,7 @@ public interface IAlertsClient
     Task AlertRaised(AlertDto alert);
     Task AlertUpdated(AlertDto alert);
     Task EvaluationDue(EvaluationDto evaluation);
+
+    /// <summary>Issue 17: the silent opening check; a live client answers with <c>AnswerReadinessCheck</c>.</summary>
+    Task ReadinessCheck(ReadinessPingDto check);
 }

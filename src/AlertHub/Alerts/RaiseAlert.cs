@@ -45,7 +45,8 @@ internal sealed class RaiseAlertHandler(
     IOptions<AlertsOptions> options,
     RaiseBurst burst,
     GroupCommit group,
-    Callers callers) : ICommandHandler<RaiseAlert, RaiseAlertResult>
+    Callers callers,
+    Readiness.CoverageService coverage) : ICommandHandler<RaiseAlert, RaiseAlertResult>
 {
     public async ValueTask<RaiseAlertResult> Handle(RaiseAlert command, CancellationToken ct)
     {
@@ -99,6 +100,10 @@ internal sealed class RaiseAlertHandler(
             Drill = command.Drill,
             Recipients = await audience.RecipientsAsync(school, caller.Id, now, hotlineOpen, ct),
         };
+        if (hotlineOpen)
+        {
+            alert.CoverageNotice = await CoverageNoticeAsync(alert, now, ct);
+        }
         db.Alerts.Add(alert);
         // The fallback, the escalation and the evaluation are written with the alert: no alert without them.
         await events.Publish(new AlertRaisedEvent(alert, now), ct);
@@ -118,6 +123,21 @@ internal sealed class RaiseAlertHandler(
 
         metrics.AlertRaised(alert.Kind);
         return new RaiseAlertResult(alert.ToDto(), Created: true);
+    }
+
+    /// <summary>
+    /// Issue 17: the required disciplines with nobody on call now who was reachable at today's check, and no fixed
+    /// contact of the school of that discipline among the recipients; null when every one is covered.
+    /// </summary>
+    private async Task<string?> CoverageNoticeAsync(Alert alert, DateTimeOffset now, CancellationToken ct)
+    {
+        var region = await db.Regions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == alert.RegionId, ct);
+        var check = await coverage.LastCheckAsync(alert.RegionId, HotlineHours.For(hotline.Value, region).LocalDate(now), ct);
+        var gaps = (await coverage.NowAsync(alert.RegionId, now, check, ct))
+            .Where(d => d.Gap && !alert.Recipients.Any(r => r.Discipline == d.Discipline && r.Reason == RecipientReason.FixedContact))
+            .Select(d => d.Notice)
+            .ToList();
+        return gaps.Count == 0 ? null : string.Join("\n", gaps);
     }
 
     private Task<Alert?> ExistingAsync(Guid callerId, string key, CancellationToken ct) =>

@@ -26,7 +26,10 @@ internal sealed class SmsOutbox(
 {
     public const string DefaultPublicBaseUrl = "http://127.0.0.1:5080";
 
-    public string LinkFor(Alert alert) => $"{twilio.Value.PublicBase ?? DefaultPublicBaseUrl}/m/{alert.ShortCode}";
+    public string LinkFor(Alert alert) => $"{AppLink}/m/{alert.ShortCode}";
+
+    /// <summary>The app itself (an SMS that asks someone to open it).</summary>
+    public string AppLink => twilio.Value.PublicBase ?? DefaultPublicBaseUrl;
 
     public async Task<string> AlertTextAsync(Alert alert, string prefix, CancellationToken ct)
     {

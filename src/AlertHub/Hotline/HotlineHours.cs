@@ -33,28 +33,46 @@ internal sealed record HotlineHours(TimeOnly Opens, TimeOnly Closes, TimeZoneInf
         {
             return instant;
         }
-        var localDate = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, TimeZone).DateTime);
+        var localDate = LocalDate(instant);
         for (var day = 0; day <= 8; day++)
         {
-            var date = localDate.AddDays(day);
-            if (!Days.Contains(date.DayOfWeek))
+            if (OpeningOn(localDate.AddDays(day)) is { } opening && opening >= instant)
             {
-                continue;
-            }
-            var local = date.ToDateTime(Opens);
-            // An opening time that falls in the spring-forward gap moves to the first valid minute.
-            while (TimeZone.IsInvalidTime(local))
-            {
-                local = local.AddMinutes(1);
-            }
-            var opening = new DateTimeOffset(local, TimeZone.GetUtcOffset(local));
-            if (opening >= instant)
-            {
-                return opening.ToUniversalTime();
+                return opening;
             }
         }
         return instant;
     }
+
+    /// <summary>The instant the hotline opens on a local date; null on a day it does not open (DST-correct).</summary>
+    public DateTimeOffset? OpeningOn(DateOnly date)
+    {
+        if (!Days.Contains(date.DayOfWeek))
+        {
+            return null;
+        }
+        var local = date.ToDateTime(Opens);
+        // An opening time that falls in the spring-forward gap moves to the first valid minute.
+        while (TimeZone.IsInvalidTime(local))
+        {
+            local = local.AddMinutes(1);
+        }
+        return new DateTimeOffset(local, TimeZone.GetUtcOffset(local)).ToUniversalTime();
+    }
+
+    /// <summary>The instant the hotline closes after opening on a local date (the next day for a window across midnight).</summary>
+    public DateTimeOffset ClosingAfter(DateOnly date)
+    {
+        var local = (Opens <= Closes ? date : date.AddDays(1)).ToDateTime(Closes);
+        while (TimeZone.IsInvalidTime(local))
+        {
+            local = local.AddMinutes(1);
+        }
+        return new DateTimeOffset(local, TimeZone.GetUtcOffset(local)).ToUniversalTime();
+    }
+
+    /// <summary>The local calendar date of an instant in this hotline's time zone.</summary>
+    public DateOnly LocalDate(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, TimeZone).DateTime);
 
     public string Describe() => $"{Opens:HH\\:mm}–{Closes:HH\\:mm}";
 

@@ -1,12 +1,12 @@
 // Caches the app shell only, so the app opens without a network. API calls, the hub and the SMS
 // links are never cached: alerts must always be live (and are not left on the device).
-const CACHE = 'alerthub-shell-v7';
+const CACHE = 'alerthub-shell-v8';
 const SHELL = [
   '/', '/index.html', '/manifest.webmanifest', '/css/app.css', '/i18n/nl.json',
   '/js/app.js', '/js/api.js', '/js/i18n.js', '/js/ui.js', '/js/live.js', '/js/store.js', '/js/alertView.js', '/js/alarm.js', '/js/push.js',
   '/js/outbox.js', '/js/outboxView.js',
   '/js/screens/login.js', '/js/screens/coordinator.js', '/js/screens/partner.js', '/js/screens/evaluations.js',
-  '/js/screens/admin.js', '/js/screens/integrations.js', '/js/screens/dashboard.js', '/js/screens/devices.js',
+  '/js/screens/admin.js', '/js/screens/integrations.js', '/js/screens/dashboard.js', '/js/screens/devices.js', '/js/screens/coverage.js',
   '/lib/signalr.min.js', '/lib/chart.umd.min.js', '/icons/icon-192.png', '/icons/icon-512.png',
 ];
 const SHELL_PATHS = new Set(SHELL);
@@ -83,6 +83,11 @@ self.addEventListener('push', (event) => {
   try {
     data = event.data?.json();
   } catch {
+    return;
+  }
+  if (data?.type === 'check') {
+    // Issue 17: the silent opening check. This device is alive: answer, show nothing.
+    event.waitUntil(post(`/api/readiness/checks/${data.checkId}/answer`, { via: 'webpush' }).catch(() => {}));
     return;
   }
   if (data?.type !== 'alert') {

@@ -30,6 +30,7 @@ public sealed partial class BadInputSuiteTests : IAsyncLifetime
         _callers["/api/me"] = _callers["/api/alerts"];
         _callers["/api/auth"] = new AlertHubClient(_host.CreateHttp());
         _callers["/api/push"] = await _host.LoginAsync(TestHost.Police);
+        _callers["/api/readiness"] = _callers["/api/push"];
         _alert = await _callers["/api/alerts"].RaiseAsync();
         await (await _host.LoginAsync(TestHost.Police)).AcknowledgeAsync(_alert.Id, AckResponse.Seen);
         // A partner system with every scope, on its client token.

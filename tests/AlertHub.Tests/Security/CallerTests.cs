@@ -130,6 +130,8 @@ public sealed class CallerTests
         ["ConfirmReceipt"] = "a device's automatic receipt, no one's look (one per push, it would drown the log)",
         ["GetAlertsSince"] = "the hub's replay of alerts the device already received (the v1 feed), no new look",
         ["GetChangesSince"] = "the hub's change feed after a reconnect: what the device already received",
+        ["AnswerReadinessCheck"] = "a device's automatic answer to the opening check, like a receipt",
+        ["GetCoverage"] = "who is on call now and whether their devices answered this morning: the roster, no alert, no contact details but the backup's number",
         ["ListDrillSchools"] = "the names of the schools the caller may start a drill for; no alert or person",
         ["GetDashboard"] = "figures per month, no alert, person or name",
         ["ListOpenActionItems"] = "action items: the evaluation's own text, listed to its team lead",

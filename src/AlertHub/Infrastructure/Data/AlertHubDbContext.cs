@@ -54,6 +54,8 @@ internal class AlertHubDbContext(DbContextOptions options, IEnumerable<ISaveChan
     public DbSet<Partners.ApiClient> ApiClients => Set<Partners.ApiClient>();
     public DbSet<Partners.Webhooks.WebhookEndpoint> WebhookEndpoints => Set<Partners.Webhooks.WebhookEndpoint>();
     public DbSet<Partners.Webhooks.WebhookDelivery> WebhookDeliveries => Set<Partners.Webhooks.WebhookDelivery>();
+    public DbSet<Readiness.ReadinessCheck> ReadinessChecks => Set<Readiness.ReadinessCheck>();
+    public DbSet<Readiness.ReadinessTarget> ReadinessTargets => Set<Readiness.ReadinessTarget>();
 
     /// <summary>Audit entries of the change being handled, written by <see cref="AuditInterceptor"/> with it.</summary>
     internal AuditTrail AuditTrail { get; } = new();
@@ -140,6 +142,7 @@ internal class AlertHubDbContext(DbContextOptions options, IEnumerable<ISaveChan
         configurationBuilder.Properties<RecipientReason>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<EvaluationStatus>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<SmsStatus>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<Readiness.ReadinessProblem>().HaveConversion<string>().HaveMaxLength(32);
     }
 
     protected override void OnModelCreating(ModelBuilder builder)

@@ -10,12 +10,29 @@ export function alertHeader(alert) {
   return h(`header.alert-head${alert.drill ? '.is-drill' : ''}`, {},
     drillBanner(alert),
     instructionView(alert),
+    coverageNotice(alert),
     h('div.alert-title', {},
       h('h2', {}, `${t(`kind.${alert.kind}`)} — ${alert.schoolName}`),
       h(`span.badge.status-${alert.status}`, { dataset: { testid: 'alert-status' } }, statusText(alert))),
     h('p.muted', {}, t('alert.raisedAt', { time: formatTime(alert.raisedAt), name: alert.raisedBy })),
     alert.note ? h('p.note', {}, alert.note) : null,
     alert.outcome ? h('p.note', {}, t('alert.outcomeLabel', { outcome: alert.outcome })) : null);
+}
+
+/**
+ * Issue 17: a required discipline had nobody reachable when the alert was raised — said at once, with whom to call
+ * instead (the number in the hub's text becomes a call button).
+ */
+export function coverageNotice(alert) {
+  if (!alert.coverageNotice || alert.status !== 'open') {
+    return null;
+  }
+  return h('section.coverage-notice', { role: 'alert', dataset: { testid: 'coverage-notice' } },
+    alert.coverageNotice.split('\n').map((line) => {
+      const phone = /\((\+?[0-9]{6,15})\)/.exec(line)?.[1];
+      return h('p', {}, h('strong', {}, line),
+        phone ? h('a.button.call', { href: `tel:${phone}`, dataset: { testid: 'coverage-call' } }, t('coverage.call')) : null);
+    }));
 }
 
 /** Issue 17: a drill is unmistakable wherever it shows — its own colour and the word OEFENING. */

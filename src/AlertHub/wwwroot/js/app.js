@@ -13,12 +13,13 @@ import { evaluationsScreen, evaluationScreen, actionItemsScreen } from './screen
 import { adminScreen, importScreen } from './screens/admin.js';
 import { dashboardScreen } from './screens/dashboard.js';
 import { devicesScreen } from './screens/devices.js';
+import { coverageScreen } from './screens/coverage.js';
 
 const NAV = {
   coordinator: [['#/melden', 'nav.alert'], ['#/evaluaties', 'nav.evaluations'], ['#/dashboard', 'nav.dashboard']],
   // Partners who answered an alert give their input to its evaluation (R8).
   partner: [['#/inbox', 'nav.inbox'], ['#/evaluaties', 'nav.evaluations']],
-  team_lead: [['#/melden', 'nav.alerts'], ['#/evaluaties', 'nav.evaluations'], ['#/actiepunten', 'nav.actions'], ['#/dashboard', 'nav.dashboard']],
+  team_lead: [['#/melden', 'nav.alerts'], ['#/bereikbaarheid', 'nav.coverage'], ['#/evaluaties', 'nav.evaluations'], ['#/actiepunten', 'nav.actions'], ['#/dashboard', 'nav.dashboard']],
   admin: [['#/beheer', 'nav.admin'], ['#/import', 'nav.import']],
 };
 
@@ -32,6 +33,7 @@ const ROUTES = {
   beheer: adminScreen,
   import: importScreen,
   dashboard: dashboardScreen,
+  bereikbaarheid: coverageScreen,
   apparaten: devicesScreen,
 };
 

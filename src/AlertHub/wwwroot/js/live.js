@@ -22,6 +22,8 @@ export class LiveAlerts {
       .build();
     this.connection.on('AlertRaised', (alert) => this.store.put(alert, 'raised'));
     this.connection.on('AlertUpdated', (alert) => this.store.put(alert, 'updated'));
+    // Issue 17: the opening check; an open app is a working device and says so by itself.
+    this.connection.on('ReadinessCheck', (ping) => this.connection.invoke('AnswerReadinessCheck', ping.checkId).catch(() => {}));
     this.connection.onreconnecting(() => {
       this.state('offline');
       this.askCookie();

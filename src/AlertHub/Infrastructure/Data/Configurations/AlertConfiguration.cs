@@ -25,6 +25,7 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
         builder.Property(a => a.IdempotencyKey).HasMaxLength(100);
         builder.Property(a => a.ShortCode).HasMaxLength(8);
         builder.Property(a => a.InstructionText).HasMaxLength(SetInstructionValidator.MaxLength);
+        builder.Property(a => a.CoverageNotice).HasMaxLength(1000);
         builder.Property(a => a.InstructionByName).HasMaxLength(200);
         builder.HasIndex(a => a.ShortCode);
         builder.HasIndex(a => new { a.RaisedById, a.IdempotencyKey }).IsUnique();
