@@ -170,6 +170,9 @@ public sealed class AlertHubClient(HttpClient http)
     /// <summary>The report of a drill (issue 17): who was reached how fast, who answered, the slowest discipline.</summary>
     public Task<DrillReportDto> GetDrillReportAsync(Guid id, CancellationToken ct = default) => GetAsync<DrillReportDto>($"/api/alerts/{id}/report", ct);
 
+    /// <summary>Issue 17: the region's coverage — per discipline now, the roster's gaps today and tomorrow, the opening check.</summary>
+    public Task<CoverageDto> GetCoverageAsync(CancellationToken ct = default) => GetAsync<CoverageDto>("/api/coverage", ct);
+
     /// <summary>The drill report as a printable HTML page.</summary>
     public async Task<string> GetDrillReportHtmlAsync(Guid id, CancellationToken ct = default)
     {

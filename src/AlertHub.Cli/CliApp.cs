@@ -15,6 +15,7 @@ internal static class CliApp
         root.Subcommands.Add(Commands.Ack());
         root.Subcommands.Add(Commands.Status());
         root.Subcommands.Add(Commands.DrillReport());
+        root.Subcommands.Add(Commands.Coverage());
         root.Subcommands.Add(BenchCommand.Create());
         DutchHelp.Apply(root);
         return root;

@@ -168,6 +168,50 @@ internal static class Commands
         static string Seconds(double? s) => s is { } v ? $"{v:0} s" : "—";
     }
 
+    /// <summary>Issue 17: who is on call and reachable per discipline, the roster's gaps, and this morning's check.</summary>
+    public static Command Coverage()
+    {
+        var command = new Command("coverage", "Bereikbaarheid: wie er per discipline dienst heeft en bereikbaar is, gaten in het rooster, de controle van vanochtend");
+        command.SetAction((parse, ct) => Run(async () =>
+        {
+            var client = RequireSession().CreateClient();
+            var coverage = await client.GetCoverageAsync(ct);
+            var table = new Table().AddColumns("Discipline", "Dienst", "Bereikbaar");
+            foreach (var d in coverage.Now)
+            {
+                var people = d.OnCall.Count == 0 ? "niemand" : string.Join(", ", d.OnCall.Select(p => p.IsBackup ? $"{p.Name} (reserve)" : p.Name));
+                var reach = string.Join(", ", d.OnCall.Select(p => p.Reachable switch { true => "ja", false => "nee", null => "onbekend" }));
+                table.AddRow(AlertTable.Discipline(d.Discipline), Markup.Escape(people), d.Gap ? $"[red]{Markup.Escape(reach.Length == 0 ? "—" : reach)}[/]" : Markup.Escape(reach));
+            }
+            AnsiConsole.Write(table);
+            foreach (var gap in coverage.Now.Where(d => d.Gap))
+            {
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(gap.Notice ?? "")}[/]");
+            }
+            foreach (var (title, gaps) in new[] { ("Vandaag", coverage.Today), ("Morgen", coverage.Tomorrow) })
+            {
+                AnsiConsole.MarkupLine(gaps.Count == 0 ? $"{title}: geen gaten in het rooster." : $"[yellow]{title}:[/]");
+                foreach (var g in gaps)
+                {
+                    AnsiConsole.MarkupLine($"  {Markup.Escape(g.Text)}");
+                }
+            }
+            if (coverage.LastCheck is not { } check)
+            {
+                AnsiConsole.MarkupLine("Vandaag is er nog geen controle geweest.");
+                return;
+            }
+            var unreachable = check.Targets.Where(t => t.Reachable == false).ToList();
+            AnsiConsole.MarkupLine($"Controle van {AlertTable.Time(check.StartedAt)}: {check.Targets.Count(t => t.Reachable == true)} van {check.Targets.Count} bereikbaar"
+                + (check.ConcludedAt is null ? $" (loopt tot {AlertTable.Time(check.AnswerBy)})." : "."));
+            foreach (var t in unreachable)
+            {
+                AnsiConsole.MarkupLine($"  [yellow]{Markup.Escape(t.Name)}[/]: {Markup.Escape(t.Reason ?? "")}{(t.SmsSent ? " — sms gestuurd" : "")}");
+            }
+        }, parse));
+        return command;
+    }
+
     public static Command Status()
     {
         var command = new Command("status", "Open meldingen en de stand per ontvanger");

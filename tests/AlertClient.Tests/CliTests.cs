@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AlertHub.Cli;
@@ -136,7 +137,7 @@ public sealed partial class CliTests
         Assert.Contains("Ongeldige waarde 'gisteren' voor --since. Gebruik een heel getal.", errors, StringComparison.Ordinal);
         Assert.Contains("Ongeldige waarde 'lang' voor --duration.", errors, StringComparison.Ordinal);
         Assert.Contains("Onbekende invoer: 'meld'.", errors, StringComparison.Ordinal);
-        Assert.Contains("Kies een opdracht: login, raise, listen, ack, status, drill-report, bench.", errors, StringComparison.Ordinal);
+        Assert.Contains("Kies een opdracht: login, raise, listen, ack, status, drill-report, coverage, bench.", errors, StringComparison.Ordinal);
         Assert.Contains("Zie 'alerthub listen --help'.", errors, StringComparison.Ordinal);
 
         // Without --password and without a terminal to ask on: a Dutch way out, never a password in the history.
@@ -381,6 +382,30 @@ public sealed partial class CliTests
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public async Task Cli_Coverage_ShowsTheGapWithWhomToCall_AndTheRostersGaps_InDutch()
+    {
+        await using var host = await TestHost.StartAsync();
+        // The BOA leaves the main roster: enforcement has nobody on call for the rest of the day.
+        var admin = await host.ApiAsync(TestHost.Admin);
+        var roster = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/admin/roster");
+        var entry = roster.EnumerateArray().Single(r => r.GetProperty("personName").GetString() == "BOA Visser (demo)" && !r.GetProperty("isBackup").GetBoolean());
+        using (var deleted = await admin.DeleteAsync($"/api/admin/roster/{entry.GetProperty("id").GetGuid()}"))
+        {
+            Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
+        }
+        using var cli = new Cli();
+        cli.As("teamlead");
+        Assert.Equal(0, await cli.RunAsync("login", "--url", host.BaseAddress.ToString(), "--email", TestHost.TeamLead, "--password", TestHost.DemoPassword));
+        Assert.True(await cli.RunAsync("coverage") == 0, cli.Output);
+        // Spectre wraps long lines at the terminal's width; the words are what counts.
+        var output = string.Join(' ', cli.Output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("Geen handhaving bereikbaar — bel Reserve handhaving Peters (demo) (+31600000006).", output, StringComparison.Ordinal);
+        Assert.Contains("Geen handhaving ingeroosterd op ", output, StringComparison.Ordinal);
+        Assert.Contains("Vandaag is er nog geen controle geweest.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Geen politie", cli.Output, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"id ([0-9a-f\-]{36})")]
