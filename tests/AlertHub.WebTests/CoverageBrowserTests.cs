@@ -31,31 +31,14 @@ public sealed class CoverageBrowserTests(BrowserFixture browser)
         await police.WaitForFunctionAsync("() => navigator.serviceWorker.controller !== null");
         // Away from the inbox: no live connection answers, only the service worker can.
         await police.GotoAsync("/#/apparaten");
-        var cdp = await police.Context.NewCDPSessionAsync(police);
-        var registration = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        cdp.Event("ServiceWorker.workerRegistrationUpdated").OnEvent += (_, e) =>
-        {
-            foreach (var r in e!.Value.GetProperty("registrations").EnumerateArray())
-            {
-                if (!r.GetProperty("isDeleted").GetBoolean())
-                {
-                    registration.TrySetResult(r.GetProperty("registrationId").GetString()!);
-                }
-            }
-        };
-        await cdp.SendAsync("ServiceWorker.enable");
-        var registrationId = await registration.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (cdp, registrationId) = await police.ServiceWorkerAsync();
 
         // 07:00: the check starts; the push service would bring this payload to the phone.
         var teamLeadApi = await host.ApiAsync(TestHost.TeamLead);
         var running = await Eventually.HoldsAsync(async () => (await teamLeadApi.GetFromJsonAsync<CoverageDto>("/api/coverage", AlertHubJson.Options))!,
             c => c.LastCheck is not null, TimeSpan.FromSeconds(60), "the opening check");
         var checkId = running.LastCheck!.Id;
-        await cdp.SendAsync("ServiceWorker.deliverPushMessage", new()
-        {
-            ["origin"] = host.BaseAddress.ToString().TrimEnd('/'), ["registrationId"] = registrationId,
-            ["data"] = JsonSerializer.Serialize(new { type = "check", checkId, answerBy = running.LastCheck.AnswerBy }),
-        });
+        await cdp.DeliverPushAsync(host, registrationId, JsonSerializer.Serialize(new { type = "check", checkId, answerBy = running.LastCheck.AnswerBy }));
         var answered = await Eventually.HoldsAsync(async () => (await teamLeadApi.GetFromJsonAsync<CoverageDto>("/api/coverage", AlertHubJson.Options))!,
             c => c.LastCheck!.Targets.Any(t => t.Name == "Wijkagent Jansen (demo)" && t.AnsweredVia == "webpush"), TimeSpan.FromSeconds(15), "the service worker's answer");
         Assert.Null(answered.LastCheck!.ConcludedAt); // answered inside the window

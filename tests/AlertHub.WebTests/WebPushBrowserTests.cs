@@ -27,20 +27,7 @@ public sealed class WebPushBrowserTests(BrowserFixture browser)
         // Away from the inbox: no live connection confirms anything, only the service worker can.
         await page.GotoAsync("/#/apparaten");
 
-        var cdp = await page.Context.NewCDPSessionAsync(page);
-        var registration = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        cdp.Event("ServiceWorker.workerRegistrationUpdated").OnEvent += (_, e) =>
-        {
-            foreach (var r in e!.Value.GetProperty("registrations").EnumerateArray())
-            {
-                if (!r.GetProperty("isDeleted").GetBoolean())
-                {
-                    registration.TrySetResult(r.GetProperty("registrationId").GetString()!);
-                }
-            }
-        };
-        await cdp.SendAsync("ServiceWorker.enable");
-        var registrationId = await registration.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (cdp, registrationId) = await page.ServiceWorkerAsync();
 
         var coordinator = await host.LoginAsync(TestHost.Coordinator);
         var alert = await coordinator.RaiseAsync();
@@ -49,10 +36,7 @@ public sealed class WebPushBrowserTests(BrowserFixture browser)
             type = "alert", alertId = alert.Id, sequence = alert.Sequence, version = alert.Version, schoolName = alert.SchoolName,
             kind = "weapon", raisedAt = alert.RaisedAt, drill = false, url = $"/#/melding/{alert.Id}",
         });
-        await cdp.SendAsync("ServiceWorker.deliverPushMessage", new()
-        {
-            ["origin"] = host.BaseAddress.ToString().TrimEnd('/'), ["registrationId"] = registrationId, ["data"] = payload,
-        });
+        await cdp.DeliverPushAsync(host, registrationId, payload);
 
         var shown = await Eventually.HoldsAsync(
             () => page.EvaluateAsync<JsonElement>("""
@@ -98,6 +82,32 @@ public sealed class WebPushBrowserTests(BrowserFixture browser)
         var answered = await Eventually.HoldsAsync(() => coordinator.GetAlertAsync(alert.Id),
             a => a.Recipients.Single(r => r.Discipline == Discipline.Police).Response is not null, TimeSpan.FromSeconds(10), "the answer from the notification");
         Assert.Equal(AckResponse.OnMyWay, answered.Recipients.Single(r => r.Discipline == Discipline.Police).Response);
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
+    public async Task ANewInstructionPush_RingsAgain_SaysThereIsOne_AndNotWhatItSays()
+    {
+        await using var host = await TestHost.StartAsync(settings: QuietTimers);
+        var page = await browser.NewPhoneAsync(host);
+        await page.Context.GrantPermissionsAsync(["notifications"]);
+        await page.SignInAsync(TestHost.Police);
+        await page.WaitForFunctionAsync("() => navigator.serviceWorker.controller !== null");
+        await page.GotoAsync("/#/apparaten");
+        var (cdp, registrationId) = await page.ServiceWorkerAsync();
+        var alert = await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync();
+
+        await cdp.DeliverPushAsync(host, registrationId, JsonSerializer.Serialize(new
+        {
+            type = "alert", alertId = alert.Id, sequence = alert.Sequence, version = alert.Version, schoolName = alert.SchoolName,
+            kind = "threat", raisedAt = alert.RaisedAt, drill = false, url = $"/#/melding/{alert.Id}", renotify = true, instruction = 1,
+        }));
+        var shown = await Eventually.HoldsAsync(
+            () => page.EvaluateAsync<JsonElement>("async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag }))"),
+            n => n.GetArrayLength() == 1, TimeSpan.FromSeconds(10), "the notification");
+        Assert.Equal("AlertHub: nieuwe instructie — Dreigende situatie", shown[0].GetProperty("title").GetString());
+        Assert.Equal("Demo College Zaandam — open AlertHub voor de instructie.", shown[0].GetProperty("body").GetString());
+        Assert.Equal($"alert-{alert.Id}", shown[0].GetProperty("tag").GetString());
         Assert.Empty(browser.PageErrors);
     }
 

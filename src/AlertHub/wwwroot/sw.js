@@ -1,6 +1,6 @@
 // Caches the app shell only, so the app opens without a network. API calls, the hub and the SMS
 // links are never cached: alerts must always be live (and are not left on the device).
-const CACHE = 'alerthub-shell-v8';
+const CACHE = 'alerthub-shell-v9';
 const SHELL = [
   '/', '/index.html', '/manifest.webmanifest', '/css/app.css', '/i18n/nl.json',
   '/js/app.js', '/js/api.js', '/js/i18n.js', '/js/ui.js', '/js/live.js', '/js/store.js', '/js/alertView.js', '/js/alarm.js', '/js/push.js',
@@ -97,10 +97,13 @@ self.addEventListener('push', (event) => {
     const t = await texts();
     const time = new Date(data.raisedAt).toLocaleTimeString('nl-NL', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Amsterdam' });
     const kind = t[`kind.${data.kind}`] || t['kind.other'];
+    // Issue 17: a new instruction rings again, saying there is one (its words only in the app, after sign-in).
+    const title = data.instruction ? format(t['push.instructionTitle'], { kind }) : format(t['alert.notificationTitle'], { kind });
+    const body = data.instruction ? format(t['push.instructionBody'], { school: data.schoolName }) : format(t['alert.notificationBody'], { school: data.schoolName, time });
     await self.registration.showNotification(
-      (data.drill ? `${t['push.drill']} ` : '') + format(t['alert.notificationTitle'], { kind }),
+      (data.drill ? `${t['push.drill']} ` : '') + title,
       {
-        body: format(t['alert.notificationBody'], { school: data.schoolName, time }),
+        body,
         // One notification per alert; an escalation or a repeat replaces it and rings again.
         tag: `alert-${data.alertId}`,
         renotify: true,
@@ -111,6 +114,9 @@ self.addEventListener('push', (event) => {
         data,
         actions: [{ action: 'on_my_way', title: t['response.on_my_way'] }, { action: 'seen', title: t['response.seen'] }],
       });
+    if (data.instruction) {
+      return;
+    }
     // R3: the device has it — this stops this person's SMS fallback.
     await post(`/api/alerts/${data.alertId}/receipt`).catch(() => {});
   })());

@@ -81,6 +81,32 @@ public sealed class InstructionTests
         Assert.Equal(5, await host.WithDbAsync(db => db.AlertInstructions.CountAsync(i => i.AlertId == alert.Id)));
     }
 
+    [Fact]
+    public async Task ANewInstruction_RingsEveryRecipientsPhoneAgain_ByWebPush_WithoutItsWords()
+    {
+        await using var push = await FakePushService.StartAsync();
+        await using var host = await TestHost.StartAsync(time: TestClock.Fake(), settings: push.HubSettings());
+        var phone = push.NewSubscription();
+        using (var subscribed = await (await host.ApiAsync(TestHost.Police)).PostAsJsonAsync("/api/push/subscriptions", phone.ToJson()))
+        {
+            Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
+        }
+        var alert = await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync();
+        Assert.False((await push.WaitForPushesAsync(1))[0].Payload.TryGetProperty("instruction", out _));
+
+        Assert.Equal(HttpStatusCode.OK, (await SetAsync(await host.ApiAsync(TestHost.Coordinator), alert.Id, "Blijf binnen", 0)).Status);
+        var pushes = await push.WaitForPushesAsync(2);
+        var second = pushes[1];
+        Assert.Equal(1, second.Payload.GetProperty("instruction").GetInt32());
+        Assert.True(second.Payload.GetProperty("renotify").GetBoolean());
+        Assert.Equal(alert.Id, second.Payload.GetProperty("alertId").GetGuid());
+        Assert.DoesNotContain("Blijf binnen", second.Json, StringComparison.Ordinal); // a lock screen may show the push
+        // The same words again change nothing and ring nobody.
+        Assert.Equal(HttpStatusCode.OK, (await SetAsync(await host.ApiAsync(TestHost.Coordinator), alert.Id, "Blijf binnen", 1)).Status);
+        await Task.Delay(500);
+        Assert.Equal(2, push.Pushes.Count);
+    }
+
     private static async Task<(HttpStatusCode Status, AlertDto? Alert, JsonElement Problem)> SetAsync(HttpClient api, Guid alertId, string text, int replaces)
     {
         using var response = await api.PutAsJsonAsync($"/api/alerts/{alertId}/instruction", new { text, replaces });

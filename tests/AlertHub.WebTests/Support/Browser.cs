@@ -82,6 +82,35 @@ public static class PageExtensions
         await page.WaitForSelectorAsync("#nav a");
     }
 
+    /// <summary>
+    /// A DevTools session on the page and its service worker's registration id, for
+    /// <c>ServiceWorker.deliverPushMessage</c> (a push as the push service would bring it; none is reachable here).
+    /// </summary>
+    public static async Task<(ICDPSession Cdp, string RegistrationId)> ServiceWorkerAsync(this IPage page)
+    {
+        var cdp = await page.Context.NewCDPSessionAsync(page);
+        var registration = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cdp.Event("ServiceWorker.workerRegistrationUpdated").OnEvent += (_, e) =>
+        {
+            foreach (var r in e!.Value.GetProperty("registrations").EnumerateArray())
+            {
+                if (!r.GetProperty("isDeleted").GetBoolean())
+                {
+                    registration.TrySetResult(r.GetProperty("registrationId").GetString()!);
+                }
+            }
+        };
+        await cdp.SendAsync("ServiceWorker.enable");
+        return (cdp, await registration.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    /// <summary>Delivers a push payload to the page's service worker, as the push service would.</summary>
+    public static Task DeliverPushAsync(this ICDPSession cdp, TestHost host, string registrationId, string payload) =>
+        cdp.SendAsync("ServiceWorker.deliverPushMessage", new()
+        {
+            ["origin"] = host.BaseAddress.ToString().TrimEnd('/'), ["registrationId"] = registrationId, ["data"] = payload,
+        });
+
     /// <summary>Waits until the page's hub connection is up (the app marks it on the body).</summary>
     public static Task WaitOnlineAsync(this IPage page) => page.WaitForSelectorAsync("body[data-connection=online]", new() { State = WaitForSelectorState.Attached });
 

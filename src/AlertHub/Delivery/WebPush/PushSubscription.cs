@@ -39,6 +39,12 @@ internal sealed class WebPushMessage
     public Guid SubscriptionId { get; set; }
     public int Repeat { get; set; }
 
+    /// <summary>
+    /// Issue 17: a push that says the alert's instruction changed (its version); 0 for the alert's own push. It never
+    /// carries the text: a lock screen shows "Nieuwe instructie", the app shows the words after sign-in.
+    /// </summary>
+    public int InstructionVersion { get; set; }
+
     /// <summary>Caused by an escalation or a repeat: the device should alert again even if it shows this alert already.</summary>
     public bool Renotify { get; set; }
     public WebPushStatus Status { get; set; } = WebPushStatus.Pending;

@@ -7,6 +7,7 @@ namespace AlertHub.Delivery.WebPush;
 /// <summary>
 /// CONTRACT v2: what a push carries. It may show on a lock screen, so it names the school and the kind of alert and
 /// never a person, a note or a phone number; the app fetches the rest after sign-in, by <see cref="AlertId"/>.
+/// <see cref="Instruction"/> (issue 17): the version of a new instruction — the push says there is one, not what it says.
 /// </summary>
 internal sealed record WebPushPayload(
     string Type,
@@ -19,7 +20,8 @@ internal sealed record WebPushPayload(
     bool Drill,
     string Url,
     bool? Renotify,
-    int? Repeat)
+    int? Repeat,
+    int? Instruction = null)
 {
     private static readonly JsonSerializerOptions Json = new(AlertHubJson.Options)
     {

@@ -47,7 +47,7 @@ internal sealed class WebPushSendJob(
 
         var payload = new WebPushPayload("alert", alert.Id, alert.Sequence, alert.Version, alert.SchoolName, alert.Kind, alert.RaisedAt,
             alert.Drill, WebPushPayload.UrlFor(alert.Id), Renotify: message.Renotify || message.Repeat > 0 ? true : null,
-            Repeat: message.Repeat > 0 ? message.Repeat : null);
+            Repeat: message.Repeat > 0 ? message.Repeat : null, Instruction: message.InstructionVersion > 0 ? message.InstructionVersion : null);
         message.Attempts++;
         var outcome = await sender.SendAsync(subscription, payload.ToJson(), ct);
         var now = time.Now();
@@ -56,7 +56,10 @@ internal sealed class WebPushSendJob(
             case PushOutcomeKind.Accepted:
                 subscription.LastSuccessAt = now;
                 subscription.Failures = 0;
-                await MarkPushedAsync(message.RecipientId, now);
+                if (message.InstructionVersion == 0)
+                {
+                    await MarkPushedAsync(message.RecipientId, now);
+                }
                 return await FinishAsync(message, WebPushStatus.Sent, outcome.Detail);
             case PushOutcomeKind.Gone:
                 logger.LogInformation("Push service ended subscription {SubscriptionId} ({Status}): deleted", subscription.Id, outcome.Detail);

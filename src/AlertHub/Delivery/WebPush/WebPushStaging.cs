@@ -58,6 +58,22 @@ internal sealed class WebPushStaging(JobWorker worker, TimeProvider time, IOptio
                 }
             }
         }
+        // Issue 17: a new instruction rings every recipient's devices again ("Nieuwe instructie"), without its text.
+        var instructions = db.ChangeTracker.Entries<AlertInstruction>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+        foreach (var instruction in instructions)
+        {
+            var targets = await db.Recipients.AsNoTracking().Where(r => r.AlertId == instruction.AlertId)
+                .Join(db.PushSubscriptions.AsNoTracking(), r => r.PersonId, s => s.PersonId, (r, s) => new { RecipientId = r.Id, r.PersonId, SubscriptionId = s.Id })
+                .ToListAsync(ct);
+            foreach (var target in targets)
+            {
+                Derive(db, new WebPushMessage
+                {
+                    AlertId = instruction.AlertId, RecipientId = target.RecipientId, PersonId = target.PersonId, SubscriptionId = target.SubscriptionId,
+                    InstructionVersion = instruction.Version, Renotify = true, CreatedAt = now, UpdatedAt = now,
+                });
+            }
+        }
         foreach (var entry in db.ChangeTracker.Entries<WebPushMessage>().Where(e => e.State == EntityState.Added && e.Entity.Status == WebPushStatus.Pending).ToList())
         {
             Derive(db, new ScheduledJob { Kind = JobKinds.WebPushSend, SubjectId = entry.Entity.Id, DueAt = now, CreatedAt = now });

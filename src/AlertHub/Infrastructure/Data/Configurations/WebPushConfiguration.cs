@@ -22,7 +22,7 @@ internal sealed class WebPushMessageConfiguration : IEntityTypeConfiguration<Web
     {
         builder.Property(m => m.Status).HasConversion<string>().HasMaxLength(32);
         builder.Property(m => m.Error).HasMaxLength(200);
-        builder.HasIndex(m => new { m.SubscriptionId, m.RecipientId, m.Repeat }).IsUnique();
+        builder.HasIndex(m => new { m.SubscriptionId, m.RecipientId, m.Repeat, m.InstructionVersion }).IsUnique();
         builder.HasIndex(m => m.RecipientId);
         builder.HasIndex(m => m.AlertId);
     }

@@ -692,6 +692,9 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<int>("InstructionVersion")
+                        .HasColumnType("integer");
+
                     b.Property<Guid>("PersonId")
                         .HasColumnType("uuid");
 
@@ -721,7 +724,7 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
 
                     b.HasIndex("RecipientId");
 
-                    b.HasIndex("SubscriptionId", "RecipientId", "Repeat")
+                    b.HasIndex("SubscriptionId", "RecipientId", "Repeat", "InstructionVersion")
                         .IsUnique();
 
                     b.ToTable("WebPushMessages");

@@ -685,6 +685,9 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("InstructionVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("PersonId")
                         .HasColumnType("TEXT");
 
@@ -714,7 +717,7 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
 
                     b.HasIndex("RecipientId");
 
-                    b.HasIndex("SubscriptionId", "RecipientId", "Repeat")
+                    b.HasIndex("SubscriptionId", "RecipientId", "Repeat", "InstructionVersion")
                         .IsUnique();
 
                     b.ToTable("WebPushMessages");
