@@ -154,6 +154,8 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
                     // The bench measures push; the SMS fallback and escalation timers must not fire during the run.
                     "--Alerts:SmsFallbackAfter=01:00:00",
                     "--Alerts:EscalateAfter=1.00:00:00",
+                    // Nor the opening check (a run at 07:00 would push and text every bench partner).
+                    "--Readiness:Enabled=false",
                     // A load test raises far faster than any coordinator; the per-person limits would refuse it.
                     "--Security:RaisePerMinute=10000",
                     "--Security:RaiseBurst=100000",
