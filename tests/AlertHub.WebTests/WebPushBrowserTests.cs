@@ -20,12 +20,7 @@ public sealed class WebPushBrowserTests(BrowserFixture browser)
     public async Task APushToTheServiceWorker_ShowsTheNotificationWithItsAnswers_AndConfirmsReceipt()
     {
         await using var host = await TestHost.StartAsync(settings: QuietTimers);
-        var page = await browser.NewPhoneAsync(host);
-        await page.Context.GrantPermissionsAsync(["notifications"]);
-        await page.SignInAsync(TestHost.Police);
-        await page.WaitForFunctionAsync("() => navigator.serviceWorker.controller !== null");
-        // Away from the inbox: no live connection confirms anything, only the service worker can.
-        await page.GotoAsync("/#/apparaten");
+        var page = await PartnerAwayFromTheInboxAsync(host);
 
         var (cdp, registrationId) = await page.ServiceWorkerAsync();
 
@@ -89,11 +84,7 @@ public sealed class WebPushBrowserTests(BrowserFixture browser)
     public async Task ANewInstructionPush_RingsAgain_SaysThereIsOne_AndNotWhatItSays()
     {
         await using var host = await TestHost.StartAsync(settings: QuietTimers);
-        var page = await browser.NewPhoneAsync(host);
-        await page.Context.GrantPermissionsAsync(["notifications"]);
-        await page.SignInAsync(TestHost.Police);
-        await page.WaitForFunctionAsync("() => navigator.serviceWorker.controller !== null");
-        await page.GotoAsync("/#/apparaten");
+        var page = await PartnerAwayFromTheInboxAsync(host);
         var (cdp, registrationId) = await page.ServiceWorkerAsync();
         var alert = await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync();
 
@@ -138,6 +129,20 @@ public sealed class WebPushBrowserTests(BrowserFixture browser)
         await Assertions.Expect(lead.Locator("[data-testid=alert-live]")).ToContainTextAsync("Demo College Zaandam");
         Assert.EndsWith($"#/melding/{alert.Id}", lead.Url);
         Assert.Empty(browser.PageErrors);
+    }
+
+    /// <summary>
+    /// The police officer signed in with notifications allowed and the service worker in control, on the devices
+    /// screen: away from the inbox no live connection confirms anything, only the service worker can.
+    /// </summary>
+    private async Task<IPage> PartnerAwayFromTheInboxAsync(TestHost host)
+    {
+        var page = await browser.NewPhoneAsync(host);
+        await page.Context.GrantPermissionsAsync(["notifications"]);
+        await page.SignInAsync(TestHost.Police);
+        await page.WaitForFunctionAsync("() => navigator.serviceWorker.controller !== null");
+        await page.GotoAsync("/#/apparaten");
+        return page;
     }
 
     /// <summary>

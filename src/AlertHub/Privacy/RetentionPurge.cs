@@ -135,30 +135,8 @@ internal sealed class RetentionPurgeJob(
 /// <summary>Makes sure the recurring purge row exists (and is live) when a node starts; nodes racing on it insert one.</summary>
 internal sealed class RetentionPurgeSchedule(IServiceScopeFactory scopes, TimeProvider time, ILogger<RetentionPurgeSchedule> logger) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
-        var now = time.Now();
-        // A row completed by a run of failures would stop the purge for good; start-up revives it.
-        var revived = await db.ScheduledJobs
-            .Where(j => j.Kind == JobKinds.PrivacyPurge && j.SubjectId == RetentionPurgeJob.Subject && j.CompletedAt != null)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.CompletedAt, (DateTimeOffset?)null).SetProperty(j => j.DueAt, now)
-                .SetProperty(j => j.Attempts, 0), cancellationToken);
-        if (revived > 0 || await db.ScheduledJobs.AnyAsync(j => j.Kind == JobKinds.PrivacyPurge && j.SubjectId == RetentionPurgeJob.Subject, cancellationToken))
-        {
-            return;
-        }
-        db.ScheduledJobs.Add(new ScheduledJob { Kind = JobKinds.PrivacyPurge, SubjectId = RetentionPurgeJob.Subject, DueAt = now, CreatedAt = now });
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException e) when (e.IsUniqueViolation())
-        {
-            logger.LogInformation("The retention purge timer was created by another node");
-        }
-    }
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        RecurringJob.EnsureAsync(scopes, time, JobKinds.PrivacyPurge, RetentionPurgeJob.Subject, logger, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

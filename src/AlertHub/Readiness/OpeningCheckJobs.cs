@@ -212,29 +212,8 @@ internal sealed class ReadinessConcludeJob(
 /// <summary>Creates the opening timer when there is none (a fresh database), and revives one a run of failures completed.</summary>
 internal sealed class OpeningCheckSchedule(IServiceScopeFactory scopes, TimeProvider time, ILogger<OpeningCheckSchedule> logger) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
-        var now = time.Now();
-        var revived = await db.ScheduledJobs
-            .Where(j => j.Kind == ReadinessJobKinds.Opening && j.SubjectId == ReadinessJobKinds.OpeningSubject && j.CompletedAt != null)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.CompletedAt, (DateTimeOffset?)null).SetProperty(j => j.DueAt, now)
-                .SetProperty(j => j.Attempts, 0), cancellationToken);
-        if (revived > 0 || await db.ScheduledJobs.AnyAsync(j => j.Kind == ReadinessJobKinds.Opening, cancellationToken))
-        {
-            return;
-        }
-        db.ScheduledJobs.Add(new ScheduledJob { Kind = ReadinessJobKinds.Opening, SubjectId = ReadinessJobKinds.OpeningSubject, DueAt = now, CreatedAt = now });
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException e) when (e.IsUniqueViolation())
-        {
-            logger.LogInformation("The opening check timer was created by another node");
-        }
-    }
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        RecurringJob.EnsureAsync(scopes, time, ReadinessJobKinds.Opening, ReadinessJobKinds.OpeningSubject, logger, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
