@@ -24,7 +24,10 @@ internal static class AlertsSetup
                 options.AddFilter<HubErrorFilter>();
                 options.MaximumReceiveMessageSize = 16 * 1024;
             })
-            .AddJsonProtocol(options => AlertHubJson.Configure(options.PayloadSerializerOptions));
+            .AddJsonProtocol(options => AlertHubJson.Configure(options.PayloadSerializerOptions))
+            // Issue 16: MessagePack next to JSON for clients that ask for it (smaller, cheaper to parse); JSON stays
+            // the default, and what v1 clients speak.
+            .AddMessagePackProtocol();
         builder.AddRedisBackplane(signalR);
         if (services.Any(d => d.ServiceType == typeof(RedisProbe)))
         {
