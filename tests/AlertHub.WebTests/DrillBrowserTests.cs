@@ -42,6 +42,8 @@ public sealed class DrillBrowserTests(BrowserFixture browser) : IAsyncLifetime
         await Assertions.Expect(card.Locator("[data-testid=drill-banner]")).ToContainTextAsync("geen echte melding");
         await Assertions.Expect(card.Locator("[data-testid=drill-banner]")).ToHaveCSSAsync("background-color", "rgb(91, 42, 134)");
         await Assertions.Expect(coordinator.Locator("[data-testid=open-alerts] [data-testid=drill-tag]")).ToHaveTextAsync("OEFENING");
+        // The contact to call is who started it: the team lead, not named a coordinator.
+        await Assertions.Expect(card.Locator("[data-testid=call-coordinator]")).ToHaveTextAsync("Bel Regievoerder Hendriks (demo) (melder)");
         await partner.ScreenshotAsync("partner-drill");
 
         await partner.ClickAsync("[data-testid=alert-card] button.answer-on_my_way");

@@ -1,6 +1,6 @@
 // Caches the app shell only, so the app opens without a network. API calls, the hub and the SMS
 // links are never cached: alerts must always be live (and are not left on the device).
-const CACHE = 'alerthub-shell-v9';
+const CACHE = 'alerthub-shell-v10';
 const SHELL = [
   '/', '/index.html', '/manifest.webmanifest', '/css/app.css', '/i18n/nl.json',
   '/js/app.js', '/js/api.js', '/js/i18n.js', '/js/ui.js', '/js/live.js', '/js/store.js', '/js/alertView.js', '/js/alarm.js', '/js/push.js',

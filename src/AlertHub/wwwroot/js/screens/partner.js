@@ -121,7 +121,8 @@ export function partnerScreen(root, { me, params, setConnection }) {
       h('div.call-buttons', {},
         c.schoolPhone ? h('a.button.call', { href: `tel:${c.schoolPhone}`, dataset: { testid: 'call-school' } }, t('contacts.callSchool', { school: c.schoolName })) : null,
         c.coordinator?.phone ? h('a.button.call', { href: `tel:${c.coordinator.phone}`, dataset: { testid: 'call-coordinator' } },
-          t('contacts.callCoordinator', { name: c.coordinator.name })) : null));
+          // The one who raised it: a school's coordinator, or the team lead who started a drill.
+          t(c.coordinator.discipline === 'school' ? 'contacts.callCoordinator' : 'contacts.callRaiser', { name: c.coordinator.name })) : null));
   }
 
   function card(alert) {
