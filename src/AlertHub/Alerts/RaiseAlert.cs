@@ -83,7 +83,8 @@ internal sealed class RaiseAlertHandler(
             throw new ForbiddenException("Een coördinator meldt alleen voor de eigen school.");
         }
 
-        var hotlineOpen = HotlineHours.For(hotline.Value, school.Region).IsOpenAt(now);
+        var hours = HotlineHours.For(hotline.Value, school.Region);
+        var hotlineOpen = hours.IsOpenAt(now);
         var alert = new Alert
         {
             RegionId = school.RegionId,
@@ -102,7 +103,7 @@ internal sealed class RaiseAlertHandler(
         };
         if (hotlineOpen)
         {
-            alert.CoverageNotice = await CoverageNoticeAsync(alert, now, ct);
+            alert.CoverageNotice = await CoverageNoticeAsync(alert, hours.LocalDate(now), now, ct);
         }
         db.Alerts.Add(alert);
         // The fallback, the escalation and the evaluation are written with the alert: no alert without them.
@@ -129,10 +130,9 @@ internal sealed class RaiseAlertHandler(
     /// Issue 17: the required disciplines with nobody on call now who was reachable at today's check, and no fixed
     /// contact of the school of that discipline among the recipients; null when every one is covered.
     /// </summary>
-    private async Task<string?> CoverageNoticeAsync(Alert alert, DateTimeOffset now, CancellationToken ct)
+    private async Task<string?> CoverageNoticeAsync(Alert alert, DateOnly today, DateTimeOffset now, CancellationToken ct)
     {
-        var region = await db.Regions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == alert.RegionId, ct);
-        var check = await coverage.LastCheckAsync(alert.RegionId, HotlineHours.For(hotline.Value, region).LocalDate(now), ct);
+        var check = await coverage.LastCheckAsync(alert.RegionId, today, ct);
         var gaps = (await coverage.NowAsync(alert.RegionId, now, check, ct))
             .Where(d => d.Gap && !alert.Recipients.Any(r => r.Discipline == d.Discipline && r.Reason == RecipientReason.FixedContact))
             .Select(d => d.Notice)

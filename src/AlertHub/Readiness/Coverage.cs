@@ -47,9 +47,7 @@ internal sealed class CoverageService(AlertHubDbContext db, IOptions<HotlineOpti
             .Where(p => p.RegionId == regionId && p.Role == PersonRole.TeamLead && p.Active)
             .OrderBy(p => p.Name).FirstOrDefaultAsync(ct);
         bool? Reachable(Guid personId) =>
-            check?.Targets.FirstOrDefault(t => t.PersonId == personId) is not { } target ? null
-            : target.AnsweredAt is not null ? true
-            : check.ConcludedAt is null ? null : false;
+            check?.Targets.FirstOrDefault(t => t.PersonId == personId) is { } target ? check.Reachable(target) : null;
 
         var result = new List<DisciplineCoverageDto>();
         foreach (var discipline in AlertAudience.RequiredDisciplines)
@@ -133,7 +131,7 @@ internal sealed class CoverageService(AlertHubDbContext db, IOptions<HotlineOpti
             .Select(p => new { p.Id, p.Phone, p.PhoneFlaggedAt }).ToDictionaryAsync(p => p.Id, ct);
         var targets = check.Targets.OrderBy(t => t.Discipline).ThenBy(t => t.Name, StringComparer.Ordinal).Select(t =>
         {
-            bool? reachable = t.AnsweredAt is not null ? true : check.ConcludedAt is null ? null : false;
+            var reachable = check.Reachable(t);
             string? reason = null;
             if (reachable == false)
             {

@@ -34,6 +34,12 @@ internal sealed class ReadinessCheck
     public required DateTimeOffset AnswerBy { get; set; }
     public DateTimeOffset? ConcludedAt { get; set; }
     public List<ReadinessTarget> Targets { get; set; } = [];
+
+    /// <summary>
+    /// A device of theirs answered (also late, after the SMS got them to open the app): reachable; none did by the end
+    /// of the window: not; still running: not known yet.
+    /// </summary>
+    public bool? Reachable(ReadinessTarget target) => target.AnsweredAt is not null ? true : ConcludedAt is null ? null : false;
 }
 
 /// <summary>One on-call partner in a check: how many devices were asked, when one answered, what was wrong.</summary>
