@@ -64,6 +64,9 @@ public sealed class HeadersOriginAndRevocationTests
             closed.TrySetResult();
             return Task.CompletedTask;
         };
+        // The hub answers a call only after its on-connect work (where the connection is registered with the person's
+        // state as it is then): the change below must come after that, or it would be the state registered.
+        await police.Connection.InvokeAsync<AlertChangesDto>(HubNames.GetChangesSince, (string?)null);
         await host.WithDbAsync(async db =>
         {
             var person = await db.People.SingleAsync(p => p.Email == TestHost.Police);
