@@ -91,6 +91,8 @@ internal sealed class AlertVersions : ISaveChangesStep
         {
             return;
         }
+        // The tracked alerts by id, once: a group commit holds hundreds of rows (issue 16).
+        var tracked = db.ChangeTracker.Entries<Alert>().ToDictionary(e => e.Entity.Id);
         var childOnly = _changes.Values.Where(c => !c.Raised && !c.VersionWritten).Select(c => c.AlertId).ToList();
         if (childOnly.Count > 0)
         {
@@ -98,7 +100,7 @@ internal sealed class AlertVersions : ISaveChangesStep
             var versions = await db.Alerts.Where(a => childOnly.Contains(a.Id)).Select(a => new { a.Id, a.Version }).ToListAsync(ct);
             foreach (var row in versions)
             {
-                SetTracked(db, row.Id, nameof(Alert.Version), row.Version);
+                SetTracked(tracked, row.Id, nameof(Alert.Version), row.Version);
             }
         }
 
@@ -114,13 +116,13 @@ internal sealed class AlertVersions : ISaveChangesStep
             if (change.Raised)
             {
                 await db.Alerts.Where(a => a.Id == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.ChangeSeq, at).SetProperty(a => a.RaiseOrder, at), ct);
-                SetTracked(db, id, nameof(Alert.RaiseOrder), at);
+                SetTracked(tracked, id, nameof(Alert.RaiseOrder), at);
             }
             else
             {
                 await db.Alerts.Where(a => a.Id == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.ChangeSeq, at), ct);
             }
-            SetTracked(db, id, nameof(Alert.ChangeSeq), at);
+            SetTracked(tracked, id, nameof(Alert.ChangeSeq), at);
         }
     }
 
@@ -140,10 +142,9 @@ internal sealed class AlertVersions : ISaveChangesStep
     }
 
     /// <summary>Brings a tracked alert up to date with a value the database set, without marking it changed.</summary>
-    private static void SetTracked(AlertHubDbContext db, Guid alertId, string property, long value)
+    private static void SetTracked(Dictionary<Guid, EntityEntry<Alert>> tracked, Guid alertId, string property, long value)
     {
-        var entry = db.ChangeTracker.Entries<Alert>().FirstOrDefault(e => e.Entity.Id == alertId);
-        if (entry is null)
+        if (!tracked.TryGetValue(alertId, out var entry))
         {
             return;
         }

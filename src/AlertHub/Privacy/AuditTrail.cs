@@ -82,7 +82,8 @@ internal sealed class AuditInterceptor : SaveChangesInterceptor
         {
             return;
         }
-        // Entries() runs DetectChanges, so a property set on a loaded entry is seen here.
+        // A property set on a loaded entry is seen here: Entries() detects changes, or with auto-detect off
+        // AlertHubDbContext.SaveChangesAsync has just done so.
         if (context.ChangeTracker.Entries<AuditEntry>().Any(e => e.State is EntityState.Modified or EntityState.Deleted))
         {
             throw new AuditLogAppendOnlyException();

@@ -148,6 +148,8 @@ internal static class GroupCommitExtensions
         }
         var added = entries.Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
         var audit = db.AuditTrail.Unsaved.ToList();
+        // Detected just above; each lookup below would otherwise scan the request's rows again.
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         foreach (var pending in audit)
         {
             // Resolved here, where the subject is the one new row of its kind; in the group it is one of many.
@@ -156,6 +158,7 @@ internal static class GroupCommitExtensions
             entry.RegionId = regionId ?? entry.RegionId;
         }
         db.ChangeTracker.Clear();
+        db.ChangeTracker.AutoDetectChangesEnabled = true;
         await group.WriteAsync((writer, _) =>
         {
             foreach (var entity in added)
