@@ -193,10 +193,18 @@ public sealed class TestHost : IAsyncDisposable
         return listener;
     }
 
+    /// <summary>
+    /// A test's own work on the database. It may write around the change tracker (ExecuteUpdate), which the
+    /// product never does to the directory without raising its version, so the version is raised here after it:
+    /// the nodes' routing then reads what the test wrote (People/DirectoryCache).
+    /// </summary>
     internal async Task<T> WithDbAsync<T>(Func<AlertHubDbContext, Task<T>> work)
     {
         await using var scope = Services.CreateAsyncScope();
-        return await work(scope.ServiceProvider.GetRequiredService<AlertHubDbContext>());
+        var db = scope.ServiceProvider.GetRequiredService<AlertHubDbContext>();
+        var result = await work(db);
+        await AlertHub.People.DirectoryCache.BumpAsync(db, CancellationToken.None);
+        return result;
     }
 
     public async ValueTask DisposeAsync()

@@ -11,8 +11,10 @@ namespace AlertHub.Alerts;
 /// who follows it, who is escalated to (R6), who gets the SMS fallback (R4), who owns its evaluation (R8)
 /// and who hears that the evaluation is due. Only active people of the school's own region qualify.
 /// </summary>
-internal sealed class AlertAudience(AlertHubDbContext db)
+internal sealed class AlertAudience(AlertHubDbContext db, DirectoryCache directory)
 {
+    private DirectorySnapshot? _snapshot;
+
     /// <summary>The disciplines that must have someone coming; escalation adds their backups.</summary>
     public static readonly Discipline[] RequiredDisciplines = [Discipline.Police, Discipline.YouthWork, Discipline.Enforcement];
 
@@ -24,18 +26,16 @@ internal sealed class AlertAudience(AlertHubDbContext db)
     {
         var regionId = school.RegionId;
         var outOfHoursId = hotlineOpen ? null : school.Region?.OutOfHoursPersonId;
-        var fixedIds = await db.SchoolContacts.Where(c => c.SchoolId == school.Id).Select(c => c.PersonId).ToListAsync(ct);
-        var onCallIds = await db.RosterEntries
-            .Where(r => r.RegionId == regionId && !r.IsBackup && r.From <= now && r.Until > now)
+        var snapshot = await SnapshotAsync(ct);
+        var fixedIds = snapshot.ContactsBySchool[school.Id].ToHashSet();
+        var onCallIds = snapshot.RosterByRegion[regionId]
+            .Where(r => !r.IsBackup && r.From <= now && r.Until > now)
             .Select(r => r.PersonId)
-            .ToListAsync(ct);
-        var candidates = await db.People
-            .Include(p => p.Organisation)
-            .AsNoTracking()
-            .Where(p => p.Active && p.RegionId == regionId
-                && (fixedIds.Contains(p.Id) || onCallIds.Contains(p.Id) || p.Id == outOfHoursId
-                    || (p.Role == PersonRole.Coordinator && p.Id != raisedById)))
-            .ToListAsync(ct);
+            .ToHashSet();
+        var candidates = snapshot.ActiveByRegion[regionId]
+            .Where(p => fixedIds.Contains(p.Id) || onCallIds.Contains(p.Id) || p.Id == outOfHoursId
+                || (p.Role == PersonRole.Coordinator && p.Id != raisedById))
+            .ToList();
 
         var recipients = new Dictionary<Guid, Recipient>();
         void Add(IEnumerable<Person> people, RecipientReason reason)
@@ -57,9 +57,14 @@ internal sealed class AlertAudience(AlertHubDbContext db)
     }
 
     /// <summary>The region's coordinators and team leads: they see every alert of the region and follow its delivery.</summary>
-    public Task<List<Guid>> FollowersAsync(string regionId, CancellationToken ct) =>
-        db.People.Where(p => p.RegionId == regionId && p.Active && (p.Role == PersonRole.Coordinator || p.Role == PersonRole.TeamLead))
-            .Select(p => p.Id).ToListAsync(ct);
+    public async Task<List<Guid>> FollowersAsync(string regionId, CancellationToken ct) =>
+        (await SnapshotAsync(ct)).ActiveByRegion[regionId]
+            .Where(p => p.Role is PersonRole.Coordinator or PersonRole.TeamLead)
+            .Select(p => p.Id).ToList();
+
+    /// <summary>A school with its region, from the directory as routing reads it; null when there is none.</summary>
+    public async Task<School?> SchoolAsync(string schoolId, CancellationToken ct) =>
+        (await SnapshotAsync(ct)).Schools.GetValueOrDefault(schoolId);
 
     /// <summary>Who is told of a change: the followers, and for news that concerns them also every recipient.</summary>
     public async Task<List<Guid>> PushAudienceAsync(Alert alert, bool everyone, CancellationToken ct)
@@ -113,9 +118,10 @@ internal sealed class AlertAudience(AlertHubDbContext db)
             .ToList();
 
     /// <summary>R8: the region's team lead owns the evaluation (the first by name when there are several).</summary>
-    public Task<Guid?> EvaluationOwnerAsync(string regionId, CancellationToken ct) =>
-        db.People.Where(p => p.RegionId == regionId && p.Role == PersonRole.TeamLead && p.Active)
-            .OrderBy(p => p.Name).Select(p => (Guid?)p.Id).FirstOrDefaultAsync(ct);
+    public async Task<Guid?> EvaluationOwnerAsync(string regionId, CancellationToken ct) =>
+        (await SnapshotAsync(ct)).ActiveByRegion[regionId]
+            .Where(p => p.Role == PersonRole.TeamLead)
+            .OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => (Guid?)p.Id).FirstOrDefault();
 
     /// <summary>Who is told the evaluation is due: the region's team leads and the participants (who raised it, who answered).</summary>
     public async Task<List<Guid>> EvaluationAudienceAsync(Evaluation evaluation, CancellationToken ct)
@@ -127,6 +133,10 @@ internal sealed class AlertAudience(AlertHubDbContext db)
         var participants = alert.Recipients.Where(r => r.Response is not null).Select(r => r.PersonId).Append(alert.RaisedById);
         return teamLeads.Concat(participants).Distinct().ToList();
     }
+
+    /// <summary>Read once per scope (a raise asks four times); the version check is one primary-key read.</summary>
+    private async ValueTask<DirectorySnapshot> SnapshotAsync(CancellationToken ct) =>
+        _snapshot ??= await directory.CurrentAsync(db, ct);
 
     private static Recipient NewRecipient(Person person, RecipientReason reason) => new()
     {

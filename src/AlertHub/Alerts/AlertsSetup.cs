@@ -14,6 +14,8 @@ internal static class AlertsSetup
         services.AddHostedService(sp => sp.GetRequiredService<Infrastructure.Data.GroupCommit>());
         services.AddSingleton<ReceiptWriter>();
         services.AddScoped<AlertAudience>();
+        services.AddSingleton<People.DirectoryCache>();
+        services.AddScoped<Infrastructure.Data.ISaveChangesStep, People.DirectoryVersionStep>();
         services.AddSingleton<RaiseBurst>();
         services.AddScoped<AlertVersions>();
         services.AddScoped<Infrastructure.Data.ISaveChangesStep>(sp => sp.GetRequiredService<AlertVersions>());

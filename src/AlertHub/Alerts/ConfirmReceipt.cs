@@ -37,7 +37,7 @@ internal sealed class ConfirmReceiptHandler(AlertHubDbContext db, ReceiptWriter 
 /// Which (alert, person) receipts this node has already stored or is storing. Only a shortcut: a miss falls back to
 /// the database, which stays the authority, so the set may be cleared at any time.
 /// </summary>
-internal sealed class ReceiptsSeen
+internal sealed class ReceiptsSeen(ReceiptWriter receipts)
 {
     private const int Capacity = 100_000;
     private readonly ConcurrentDictionary<(Guid Alert, Guid Person), byte> _claims = new();
@@ -80,6 +80,9 @@ internal sealed class ReceiptsSeen
     /// before the pipeline even looks the caller up (at 2,000 devices × 10 alerts/s that lookup alone was 20,000
     /// queries a second, issue 16). Only a stored receipt stays claimed: a watcher may become a recipient later
     /// (escalation) and must be heard then, and a failed store is tried again by the next device.
+    /// The first goes straight to the writer, which stores it only for an active recipient (one query in the group
+    /// commit); only what that does not settle — not a recipient, not active — takes the full pipeline, which
+    /// refuses with the reason (the caller lookup per receipt was the biggest database item on a PostgreSQL node).
     /// </summary>
     public async Task ConfirmOnceAsync(IMediator mediator, Guid personId, Guid alertId, CancellationToken ct)
     {
@@ -90,7 +93,8 @@ internal sealed class ReceiptsSeen
         var keep = false;
         try
         {
-            keep = await mediator.Send(new ConfirmReceipt(personId, alertId), ct) is ReceiptOutcome.Stored or ReceiptOutcome.AlreadyReceived;
+            keep = await receipts.StoreAsync(alertId, personId, ct) is ReceiptOutcome.Stored or ReceiptOutcome.AlreadyReceived
+                || await mediator.Send(new ConfirmReceipt(personId, alertId), ct) is ReceiptOutcome.Stored or ReceiptOutcome.AlreadyReceived;
         }
         finally
         {

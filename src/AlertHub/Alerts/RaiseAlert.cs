@@ -73,7 +73,7 @@ internal sealed class RaiseAlertHandler(
 
         var schoolId = command.SchoolId ?? caller.SchoolId
             ?? throw Invalid.Field("schoolId", "Je bent niet aan een school gekoppeld; geef een school op.");
-        var school = await db.Schools.Include(s => s.Region).AsNoTracking().FirstOrDefaultAsync(s => s.Id == schoolId, ct);
+        var school = await audience.SchoolAsync(schoolId, ct);
         if (school is null || school.RegionId != caller.RegionId)
         {
             throw Invalid.Field("schoolId", "Onbekende school.");

@@ -13,7 +13,7 @@ internal enum ReceiptOutcome
     /// <summary>Stored earlier (another device, another node, an answer).</summary>
     AlreadyReceived,
 
-    /// <summary>The person is not (yet) a recipient of the alert.</summary>
+    /// <summary>The person is not (yet) a recipient of the alert, or not active.</summary>
     NotRecipient,
 }
 
@@ -30,7 +30,9 @@ internal sealed class ReceiptWriter(GroupCommit group, TimeProvider time, AlertH
         var outcome = await group.WriteAsync(async (db, _) =>
         {
             // Tracked: a second receipt of the same person in this group finds the first one's mark.
-            var recipient = await db.Recipients.FirstOrDefaultAsync(r => r.AlertId == alertId && r.PersonId == personId, CancellationToken.None);
+            // Only an active person's receipt counts: a token outlives a deactivation by a few minutes.
+            var recipient = await db.Recipients.FirstOrDefaultAsync(
+                r => r.AlertId == alertId && r.PersonId == personId && db.People.Any(p => p.Id == personId && p.Active), CancellationToken.None);
             if (recipient is null)
             {
                 return ReceiptOutcome.NotRecipient;

@@ -171,4 +171,25 @@ public sealed class ReceiptShortcutTests
             await Assert.ThrowsAsync<AlertHub.Infrastructure.Errors.NotFoundException>(() => seen.ConfirmOnceAsync(mediator, outsider, alert.Id, CancellationToken.None));
         }
     }
+
+    [Fact]
+    public async Task ADeactivatedRecipient_WhoseTokenStillWorks_IsRefused_AndTheReceiptIsNotStored()
+    {
+        await using var host = await TestHost.StartAsync();
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        var alert = await coordinator.RaiseAsync();
+        var person = alert.Recipients.First(r => r.Discipline == AlertHub.Client.Discipline.Police).PersonId;
+        await host.WithDbAsync(db => db.People.Where(p => p.Id == person).ExecuteUpdateAsync(s => s.SetProperty(p => p.Active, false)));
+        var seen = host.Services.GetRequiredService<ReceiptsSeen>();
+
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var mediator = scope.ServiceProvider.GetRequiredService<Mediator.IMediator>();
+            // The fast store skips an inactive person; the pipeline then refuses with the reason, each time.
+            await Assert.ThrowsAsync<AlertHub.Infrastructure.Errors.ForbiddenException>(() => seen.ConfirmOnceAsync(mediator, person, alert.Id, CancellationToken.None));
+            await Assert.ThrowsAsync<AlertHub.Infrastructure.Errors.ForbiddenException>(() => seen.ConfirmOnceAsync(mediator, person, alert.Id, CancellationToken.None));
+        }
+        var stored = await coordinator.GetAlertAsync(alert.Id);
+        Assert.Null(stored.Recipients.Single(r => r.PersonId == person).ReceivedAt);
+    }
 }

@@ -8,6 +8,7 @@ using AlertHub.Infrastructure;
 using AlertHub.Infrastructure.Data;
 using AlertHub.Infrastructure.Scheduling;
 using AlertHub.Infrastructure.Telemetry;
+using AlertHub.People;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -241,7 +242,7 @@ internal sealed class PushDispatcher(
 
     private async Task<List<Built>> BuildAsync(AlertHubDbContext db, List<PushMessage> messages, CancellationToken ct)
     {
-        var audience = new AlertAudience(db);
+        var audience = new AlertAudience(db, services.GetRequiredService<DirectoryCache>());
         var built = new List<Built>();
         foreach (var group in messages.Where(m => m.Kind != PushKind.EvaluationDue).GroupBy(m => m.AlertId))
         {

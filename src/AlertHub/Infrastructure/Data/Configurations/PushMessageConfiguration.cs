@@ -22,6 +22,7 @@ internal sealed class ChangeCounterConfiguration : IEntityTypeConfiguration<Chan
     public void Configure(EntityTypeBuilder<ChangeCounter> builder)
     {
         builder.Property(c => c.Id).ValueGeneratedNever();
-        builder.HasData(new ChangeCounter { Id = 1, Value = 0 });
+        // 1: the alerts' change feed (AlertVersions); 2: the directory version (People/DirectoryCache).
+        builder.HasData(new ChangeCounter { Id = 1, Value = 0 }, new ChangeCounter { Id = 2, Value = 0 });
     }
 }

@@ -884,6 +884,11 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
                         {
                             Id = 1,
                             Value = 0L
+                        },
+                        new
+                        {
+                            Id = 2,
+                            Value = 0L
                         });
                 });
 

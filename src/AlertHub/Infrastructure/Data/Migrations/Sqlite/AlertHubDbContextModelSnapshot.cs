@@ -877,6 +877,11 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                         {
                             Id = 1,
                             Value = 0L
+                        },
+                        new
+                        {
+                            Id = 2,
+                            Value = 0L
                         });
                 });
 
