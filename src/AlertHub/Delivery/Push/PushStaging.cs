@@ -17,6 +17,7 @@ internal sealed class PushStaging(AlertVersions versions, PushDispatcher dispatc
 {
     private readonly List<PushMessage> _derived = [];
     private readonly List<Guid> _staged = [];
+    private readonly List<(PushMessage Row, Alert Alert)> _raised = [];
 
     public int Order => 10;
 
@@ -36,6 +37,10 @@ internal sealed class PushStaging(AlertVersions versions, PushDispatcher dispatc
             };
             db.PushMessages.Add(message);
             _derived.Add(message);
+            if (change.Raised && db.ChangeTracker.Entries<Alert>().FirstOrDefault(e => e.Entity.Id == change.AlertId)?.Entity is { } alert)
+            {
+                _raised.Add((message, alert));
+            }
         }
         var claimUntil = now + options.Value.RelayAfter;
         foreach (var entry in db.ChangeTracker.Entries<PushMessage>().Where(e => e.State == EntityState.Added))
@@ -51,9 +56,15 @@ internal sealed class PushStaging(AlertVersions versions, PushDispatcher dispatc
 
     public void AfterCommit()
     {
+        // A new alert is wholly in memory here (its rows were all just written): its push needs no read back.
+        foreach (var (row, alert) in _raised)
+        {
+            dispatcher.Prebuilt(row, alert.ToDto());
+        }
         dispatcher.Enqueue(_staged);
         _staged.Clear();
         _derived.Clear();
+        _raised.Clear();
     }
 
     /// <summary>A failed save leaves its rows tracked as Added; the derived ones are made again by the next save.</summary>
@@ -62,5 +73,6 @@ internal sealed class PushStaging(AlertVersions versions, PushDispatcher dispatc
         db.DetachAdded(_derived);
         _derived.Clear();
         _staged.Clear();
+        _raised.Clear();
     }
 }
