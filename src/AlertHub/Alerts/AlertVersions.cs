@@ -1,6 +1,7 @@
 using AlertHub.Infrastructure.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace AlertHub.Alerts;
 
@@ -93,37 +94,86 @@ internal sealed class AlertVersions : ISaveChangesStep
         }
         // The tracked alerts by id, once: a group commit holds hundreds of rows (issue 16).
         var tracked = db.ChangeTracker.Entries<Alert>().ToDictionary(e => e.Entity.Id);
-        var childOnly = _changes.Values.Where(c => !c.Raised && !c.VersionWritten).Select(c => c.AlertId).ToList();
+        var keys = new Dictionary<Guid, long>();
+        foreach (var change in _changes.Values.Where(c => c.Raised || c.VersionWritten))
+        {
+            if (tracked.TryGetValue(change.AlertId, out var entry))
+            {
+                keys[change.AlertId] = entry.Entity.Sequence;
+            }
+        }
+        var childOnly = _changes.Values.Where(c => !keys.ContainsKey(c.AlertId)).Select(c => c.AlertId).ToList();
         if (childOnly.Count > 0)
         {
-            await db.Alerts.Where(a => childOnly.Contains(a.Id)).ExecuteUpdateAsync(s => s.SetProperty(a => a.Version, a => a.Version + 1), ct);
-            var versions = await db.Alerts.Where(a => childOnly.Contains(a.Id)).Select(a => new { a.Id, a.Version }).ToListAsync(ct);
-            foreach (var row in versions)
+            var bumped = _changes.Values.Where(c => !c.Raised && !c.VersionWritten).Select(c => c.AlertId).ToList();
+            await db.Alerts.Where(a => bumped.Contains(a.Id)).ExecuteUpdateAsync(s => s.SetProperty(a => a.Version, a => a.Version + 1), ct);
+            var rows = await db.Alerts.Where(a => childOnly.Contains(a.Id)).Select(a => new { a.Id, a.Sequence, a.Version }).ToListAsync(ct);
+            foreach (var row in rows)
             {
+                keys[row.Id] = row.Sequence;
                 SetTracked(tracked, row.Id, nameof(Alert.Version), row.Version);
             }
         }
 
-        // Last: the counter row is held from here to the commit, as briefly as possible.
+        // Last: the counter row is held from here to the commit, as briefly as possible: two statements, whatever
+        // the number of alerts (one per alert before; on PostgreSQL every statement is a round trip under the lock
+        // the other nodes' commits wait for).
         var count = _changes.Count;
-        await db.ChangeCounters.Where(c => c.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(c => c.Value, c => c.Value + count), ct);
-        var last = await db.ChangeCounters.Where(c => c.Id == 1).Select(c => c.Value).SingleAsync(ct);
+        var last = (await db.Database.SqlQueryRaw<long>(CounterSql, count).ToListAsync(ct)).Single();
         var seq = last - count;
+        var positions = new List<(long Key, long At, bool Raised)>();
         foreach (var change in _changes.Values)
         {
             var at = ++seq;
-            var id = change.AlertId;
+            if (keys.TryGetValue(change.AlertId, out var key))
+            {
+                positions.Add((key, at, change.Raised));
+            }
             if (change.Raised)
             {
-                await db.Alerts.Where(a => a.Id == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.ChangeSeq, at).SetProperty(a => a.RaiseOrder, at), ct);
-                SetTracked(tracked, id, nameof(Alert.RaiseOrder), at);
+                SetTracked(tracked, change.AlertId, nameof(Alert.RaiseOrder), at);
             }
-            else
-            {
-                await db.Alerts.Where(a => a.Id == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.ChangeSeq, at), ct);
-            }
-            SetTracked(tracked, id, nameof(Alert.ChangeSeq), at);
+            SetTracked(tracked, change.AlertId, nameof(Alert.ChangeSeq), at);
         }
+        if (positions.Count > 0)
+        {
+            await db.Database.ExecuteSqlRawAsync(PositionsSql(db, positions), ct);
+        }
+    }
+
+    private const string CounterSql = """
+        UPDATE "ChangeCounters" SET "Value" = "Value" + {0} WHERE "Id" = 1 RETURNING "Value"
+        """;
+
+    /// <summary>
+    /// One UPDATE that gives each alert its position (and a new one its raise order), keyed by the alerts' integer
+    /// primary key. The numbers are the step's own longs, written as literals; names come from the model.
+    /// </summary>
+    private static string PositionsSql(AlertHubDbContext db, List<(long Key, long At, bool Raised)> positions)
+    {
+        var entity = db.Model.FindEntityType(typeof(Alert))!;
+        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        string Column(string property) => "\"" + entity.FindProperty(property)!.GetColumnName(table) + "\"";
+        var (key, changeSeq, raiseOrder) = (Column(nameof(Alert.Sequence)), Column(nameof(Alert.ChangeSeq)), Column(nameof(Alert.RaiseOrder)));
+        static string N(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var sql = new System.Text.StringBuilder();
+        sql.Append("UPDATE \"").Append(table.Name).Append("\" SET ").Append(changeSeq).Append(" = CASE ").Append(key);
+        foreach (var p in positions)
+        {
+            sql.Append(" WHEN ").Append(N(p.Key)).Append(" THEN ").Append(N(p.At));
+        }
+        sql.Append(" END");
+        if (positions.Any(p => p.Raised))
+        {
+            sql.Append(", ").Append(raiseOrder).Append(" = CASE ").Append(key);
+            foreach (var p in positions.Where(p => p.Raised))
+            {
+                sql.Append(" WHEN ").Append(N(p.Key)).Append(" THEN ").Append(N(p.At));
+            }
+            sql.Append(" ELSE ").Append(raiseOrder).Append(" END");
+        }
+        sql.Append(" WHERE ").Append(key).Append(" IN (").AppendJoin(", ", positions.Select(p => N(p.Key))).Append(')');
+        return sql.ToString();
     }
 
     public void AfterCommit()
