@@ -153,9 +153,11 @@ internal sealed class PushDispatcher(
         {
             return;
         }
-        // Only rows still ours: one whose claim ran out belongs to the relay now (no race, no double).
+        // Only rows still ours: one whose claim ran out belongs to the relay now (no race, no double). Attempts 0:
+        // still the claim of the commit that wrote it. A relay claims with Attempts + 1, also when it is this very
+        // node's relay that took the row between its commit and this fast path (a stalled commit, a jump of the clock).
         var messages = await db.PushMessages.AsNoTracking()
-            .Where(m => ids.Contains(m.Id) && m.DispatchedAt == null && m.ClaimedBy == node && m.ClaimedUntil > now)
+            .Where(m => ids.Contains(m.Id) && m.DispatchedAt == null && m.ClaimedBy == node && m.ClaimedUntil > now && m.Attempts == 0)
             .ToListAsync(ct);
         await SendAsync(db, messages, relayed: false, ct);
     }
