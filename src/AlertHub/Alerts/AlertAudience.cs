@@ -67,10 +67,10 @@ internal sealed class AlertAudience(AlertHubDbContext db, DirectoryCache directo
         (await SnapshotAsync(ct)).Schools.GetValueOrDefault(schoolId);
 
     /// <summary>Who is told of a change: the followers, and for news that concerns them also every recipient.</summary>
-    public async Task<List<Guid>> PushAudienceAsync(Alert alert, bool everyone, CancellationToken ct)
+    public async Task<List<Guid>> PushAudienceAsync(string regionId, IEnumerable<Guid> recipients, bool everyone, CancellationToken ct)
     {
-        var followers = await FollowersAsync(alert.RegionId, ct);
-        return (everyone ? followers.Concat(alert.Recipients.Select(r => r.PersonId)) : followers).Distinct().ToList();
+        var followers = await FollowersAsync(regionId, ct);
+        return (everyone ? followers.Concat(recipients) : followers).Distinct().ToList();
     }
 
     /// <summary>R6: the disciplines without anyone who answered they can come.</summary>

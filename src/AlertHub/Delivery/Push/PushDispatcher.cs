@@ -233,7 +233,7 @@ internal sealed class PushDispatcher(
         var work = new List<Built>();
         foreach (var (row, alert) in items)
         {
-            var people = (await audience.FollowersAsync(alert.RegionId, ct)).Concat(alert.Recipients.Select(r => r.PersonId)).Distinct();
+            var people = await audience.PushAudienceAsync(alert.RegionId, alert.Recipients.Select(r => r.PersonId), everyone: true, ct);
             work.Add(new Built([row], new AlertPush(alert, Raised: true, Ids(people), []), null));
         }
         await PublishAllAsync(db, work, relayed: false, ct);
@@ -298,7 +298,7 @@ internal sealed class PushDispatcher(
             }
             var raised = group.Any(m => m.Kind == PushKind.Raised);
             var everyone = raised || group.Any(m => m.Everyone);
-            var people = await audience.PushAudienceAsync(alert, everyone, ct);
+            var people = await audience.PushAudienceAsync(alert.RegionId, alert.Recipients.Select(r => r.PersonId), everyone, ct);
             var newlyAdded = raised ? [] : group.SelectMany(m => m.NewlyAddedIds).Distinct().ToList();
             built.Add(new Built(group.ToList(), new AlertPush(alert.ToDto(), raised, Ids(people), Ids(newlyAdded)), null));
         }
