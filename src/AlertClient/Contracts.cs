@@ -157,6 +157,16 @@ public sealed record RecipientDto(
     DateTimeOffset? RespondedAt,
     DateTimeOffset? ReceivedAt = null);
 
+/// <summary>
+/// Issue 16 (v2 addition): what receipts and SMS states changed about an alert, for its followers — the changed
+/// recipients only, not the whole alert. A client holding the alert at a version from <paramref name="BaseVersion"/>
+/// up to (not including) <paramref name="Version"/> replaces those recipients (by <c>personId</c>) and holds
+/// <paramref name="Version"/>; one holding <paramref name="Version"/> or newer drops it; any other (an older version,
+/// or an alert it does not hold) reads the change feed instead. Sent on <see cref="HubNames.AlertRecipientsChanged"/>
+/// to connections that asked for it with <see cref="HubNames.DeltasParameter"/>.
+/// </summary>
+public sealed record RecipientsChangedDto(Guid AlertId, long BaseVersion, long Version, IReadOnlyList<RecipientDto> Recipients);
+
 /// <summary>A short update on an alert's timeline.</summary>
 public sealed record AlertUpdateDto(DateTimeOffset At, string By, string Text);
 
@@ -227,6 +237,13 @@ public static class HubNames
     public const string AlertRaised = nameof(AlertRaised);
     /// <summary>Server → client: an alert changed.</summary>
     public const string AlertUpdated = nameof(AlertUpdated);
+    /// <summary>
+    /// Server → client (v2, issue 16): <see cref="RecipientsChangedDto"/>, to followers whose connection asked for it
+    /// (<see cref="DeltasParameter"/>); they get no whole <see cref="AlertUpdated"/> for a receipt or an SMS state.
+    /// </summary>
+    public const string AlertRecipientsChanged = nameof(AlertRecipientsChanged);
+    /// <summary>Query parameter of the hub URL: <c>deltas=1</c> asks for <see cref="AlertRecipientsChanged"/>.</summary>
+    public const string DeltasParameter = "deltas";
     /// <summary>Server → client: an evaluation became due.</summary>
     public const string EvaluationDue = nameof(EvaluationDue);
     /// <summary>Server → client (issue 17): the silent opening check; answer with <see cref="AnswerReadinessCheck"/>.</summary>

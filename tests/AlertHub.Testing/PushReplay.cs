@@ -55,5 +55,13 @@ public sealed class PushReplay
 
         public Task PublishEvaluationDueAsync(IReadOnlyList<string> audience, EvaluationDto evaluation) =>
             inner.PublishEvaluationDueAsync(audience, evaluation);
+
+        /// <summary>A receipt delta twice as well: the second holds nothing newer and must change nothing.</summary>
+        public async Task PublishRecipientsChangedAsync(IReadOnlyList<string> followers, RecipientsChangedDto delta)
+        {
+            await inner.PublishRecipientsChangedAsync(followers, delta);
+            await inner.PublishRecipientsChangedAsync(followers, delta);
+            Interlocked.Increment(ref replay._repeated);
+        }
     }
 }

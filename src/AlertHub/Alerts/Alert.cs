@@ -74,7 +74,7 @@ internal sealed class Alert
     public AlertDto ToDto() => new(
         Id, Sequence, RegionId, SchoolId, SchoolName, Kind, Note, Status, RaisedByName, RaisedAt, HotlineOpen,
         Recipients.OrderBy(r => r.Name, StringComparer.Ordinal)
-            .Select(r => new RecipientDto(r.PersonId, r.Name, r.Organisation, r.Discipline, r.Delivery, r.Response, r.RespondedAt, r.ReceivedAt))
+            .Select(r => r.ToDto())
             .ToList(),
         Updates.OrderBy(u => u.At).ThenBy(u => u.Id).Select(u => new AlertUpdateDto(u.At, u.ByName, u.Text)).ToList(),
         EvaluationId, Outcome, ClosedAt, HotlineOpen ? null : Hotline.HotlineHours.ClosedNotice, Version, Drill,
@@ -103,6 +103,8 @@ internal sealed class Recipient
     public DateTimeOffset? ReceivedAt { get; set; }
     public AckResponse? Response { get; set; }
     public DateTimeOffset? RespondedAt { get; set; }
+
+    public RecipientDto ToDto() => new(PersonId, Name, Organisation, Discipline, Delivery, Response, RespondedAt, ReceivedAt);
 
     public void MarkReceived(DateTimeOffset at)
     {

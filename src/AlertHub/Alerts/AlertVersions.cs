@@ -17,6 +17,21 @@ internal sealed class AlertChange(Guid alertId)
     /// <summary>The alert row itself is written by this save with its version raised (and checked).</summary>
     public bool VersionWritten { get; set; }
     public HashSet<Guid> NewlyAdded { get; } = [];
+
+    /// <summary>The recipients this save changed (tracked, so after the commit they hold what was committed).</summary>
+    public List<Recipient> ChangedRecipients { get; } = [];
+
+    /// <summary>For a change only to recipients, answers or updates: the version and region read back in the transaction.</summary>
+    public long? Version { get; set; }
+
+    public string? RegionId { get; set; }
+
+    /// <summary>
+    /// Issue 16: only receipts or SMS states, so the followers can be told with a <see cref="Client.RecipientsChangedDto"/>
+    /// from <see cref="Version"/> − 1 to <see cref="Version"/> instead of the whole alert.
+    /// </summary>
+    public bool IsRecipientsOnly =>
+        !Raised && !Everyone && !VersionWritten && NewlyAdded.Count == 0 && ChangedRecipients.Count > 0 && Version is not null && RegionId is not null;
 }
 
 /// <summary>
@@ -69,7 +84,9 @@ internal sealed class AlertVersions : ISaveChangesStep
                     break;
                 case Recipient recipient when entry.State == EntityState.Modified:
                     // An answer is news for everyone; a receipt or an SMS state only for the followers.
-                    Change(recipient.AlertId).Everyone |= entry.Property(nameof(Recipient.Response)).IsModified;
+                    var changed = Change(recipient.AlertId);
+                    changed.Everyone |= entry.Property(nameof(Recipient.Response)).IsModified;
+                    changed.ChangedRecipients.Add(recipient);
                     break;
                 case AlertUpdate update when entry.State == EntityState.Added:
                     Change(update.AlertId).Everyone = true;
@@ -107,10 +124,13 @@ internal sealed class AlertVersions : ISaveChangesStep
         {
             var bumped = _changes.Values.Where(c => !c.Raised && !c.VersionWritten).Select(c => c.AlertId).ToList();
             await db.Alerts.Where(a => bumped.Contains(a.Id)).ExecuteUpdateAsync(s => s.SetProperty(a => a.Version, a => a.Version + 1), ct);
-            var rows = await db.Alerts.Where(a => childOnly.Contains(a.Id)).Select(a => new { a.Id, a.Sequence, a.Version }).ToListAsync(ct);
+            var rows = await db.Alerts.Where(a => childOnly.Contains(a.Id)).Select(a => new { a.Id, a.Sequence, a.Version, a.RegionId }).ToListAsync(ct);
             foreach (var row in rows)
             {
                 keys[row.Id] = row.Sequence;
+                var change = _changes[row.Id];
+                change.Version = row.Version;
+                change.RegionId = row.RegionId;
                 SetTracked(tracked, row.Id, nameof(Alert.Version), row.Version);
             }
         }

@@ -9,10 +9,13 @@ namespace AlertHub.Alerts;
 
 /// <summary>
 /// No state here and no groups chosen by clients: the server addresses people by their person id
-/// (the SignalR user id), so a client can only ever receive what routing decided it should.
+/// (the SignalR user id), so a client can only ever receive what routing decided it should. The only groups are
+/// a follower's own (<see cref="Delivery.Push.FollowerPresence"/>), chosen by the server from the person's role.
 /// </summary>
 [Authorize]
-internal sealed class AlertsHub(IMediator mediator, AlertHubMetrics metrics, ReceiptsSeen seen, ILogger<AlertsHub> logger) : Hub<IAlertsClient>
+internal sealed class AlertsHub(
+    IMediator mediator, AlertHubMetrics metrics, ReceiptsSeen seen, Delivery.Push.FollowerPresence followers, ILogger<AlertsHub> logger)
+    : Hub<IAlertsClient>
 {
     public override async Task OnConnectedAsync()
     {
@@ -27,12 +30,15 @@ internal sealed class AlertsHub(IMediator mediator, AlertHubMetrics metrics, Rec
             // Never a reason to refuse the connection that carries alerts.
             logger.LogWarning(e, "The opening check answer on connect failed");
         }
+        // Issue 16: a coordinator's or team lead's connection says how it wants receipts (whole alerts, or deltas).
+        await followers.JoinAsync(Context, Groups);
         await base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         metrics.ClientDisconnected();
+        followers.Leave(Context);
         return base.OnDisconnectedAsync(exception);
     }
 

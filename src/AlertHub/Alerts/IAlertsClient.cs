@@ -9,6 +9,9 @@ public interface IAlertsClient
     Task AlertUpdated(AlertDto alert);
     Task EvaluationDue(EvaluationDto evaluation);
 
+    /// <summary>Issue 16: receipts and SMS states as a small versioned delta, to followers that asked for it.</summary>
+    Task AlertRecipientsChanged(RecipientsChangedDto delta);
+
     /// <summary>Issue 17: the silent opening check; a live client answers with <c>AnswerReadinessCheck</c>.</summary>
     Task ReadinessCheck(ReadinessPingDto check);
 }

@@ -76,6 +76,7 @@ internal static class DeliverySetup
             .Validate(o => o.RelayAfter > o.PublishTimeout, "Outbox:RelayAfter must be longer than Outbox:PublishTimeout, or the relay races pushes still being sent.")
             .ValidateOnStart();
         services.AddSingleton<IPushPublisher, HubPushPublisher>();
+        services.AddSingleton<FollowerPresence>();
         services.AddSingleton<PushDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<PushDispatcher>());
         services.AddScoped<ISaveChangesStep, PushStaging>();

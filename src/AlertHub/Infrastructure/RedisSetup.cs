@@ -23,6 +23,7 @@ internal static class RedisSetup
     /// </summary>
     public static WebApplicationBuilder AddRedisBackplane(this WebApplicationBuilder builder, ISignalRServerBuilder signalR)
     {
+        builder.Services.Configure<RedisOptions>(builder.Configuration.GetSection(RedisOptions.SectionName));
         var options = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
         if (string.IsNullOrWhiteSpace(options.Configuration))
         {
@@ -74,6 +75,18 @@ internal sealed class RedisProbe(string configuration) : IDisposable
             Interlocked.Exchange(ref _lastFailureTicks, DateTimeOffset.UtcNow.UtcTicks);
             throw;
         }
+    }
+
+    /// <summary>How many subscribers (over every node) each of these pub/sub channels has: PUBSUB NUMSUB.</summary>
+    public async Task<long[]> SubscriberCountsAsync(object[] channels)
+    {
+        var reply = (RedisResult[])(await _connection.Value.GetDatabase().ExecuteAsync("PUBSUB", ["NUMSUB", .. channels]))!;
+        var counts = new long[reply.Length / 2];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = (long)reply[2 * i + 1];
+        }
+        return counts;
     }
 
     /// <summary>

@@ -183,5 +183,8 @@ public sealed class ScaleOutTests(RedisFixture redis)
 
         public Task PublishEvaluationDueAsync(IReadOnlyList<string> audience, EvaluationDto evaluation) =>
             throw new InvalidOperationException("this node is dead");
+
+        public Task PublishRecipientsChangedAsync(IReadOnlyList<string> followers, RecipientsChangedDto delta) =>
+            throw new InvalidOperationException("this node is dead");
     }
 }

@@ -63,13 +63,18 @@ internal sealed class PushDispatcher(
     /// <summary>Rows the fast path of this node is sending right now: this node's relay leaves them alone.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _inFlight = new();
 
-    /// <summary>New alerts of this node's commits, as they were committed: their fast path reads nothing back.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (PushMessage Row, AlertDto Alert)> _prebuilt = new();
+    /// <summary>
+    /// New alerts and receipt deltas of this node's commits, as they were committed: their fast path reads nothing back.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, PrebuiltPush> _prebuilt = new();
 
     public string NodeName => scheduling.Value.NodeName;
 
     /// <summary>The committed state of a new alert for its push row (call before <see cref="Enqueue"/>).</summary>
-    public void Prebuilt(PushMessage row, AlertDto alert) => _prebuilt[row.Id] = (row, alert);
+    public void Prebuilt(PushMessage row, AlertDto alert) => _prebuilt[row.Id] = new PrebuiltPush(row, alert.RegionId, alert, null);
+
+    /// <summary>Issue 16: the committed recipients of a receipt-only change, for the followers' delta (call before <see cref="Enqueue"/>).</summary>
+    public void PrebuiltDelta(PushMessage row, string regionId, RecipientsChangedDto delta) => _prebuilt[row.Id] = new PrebuiltPush(row, regionId, null, delta);
 
     public void Enqueue(IEnumerable<Guid> messageIds)
     {
@@ -136,7 +141,7 @@ internal sealed class PushDispatcher(
         var node = NodeName;
         // A new alert's push is built from what was committed (issue 16: the read back was a tenth of a raise's
         // cost). It is still ours while its claim outlasts a whole publish, so the relay cannot be sending it too.
-        var prebuilt = new List<(PushMessage Row, AlertDto Alert)>();
+        var prebuilt = new List<PrebuiltPush>();
         foreach (var id in ids)
         {
             if (_prebuilt.TryRemove(id, out var item) && item.Row.ClaimedUntil > now + options.Value.PublishTimeout)
@@ -146,8 +151,9 @@ internal sealed class PushDispatcher(
         }
         if (prebuilt.Count > 0)
         {
-            await SendPrebuiltAsync(db, prebuilt, ct);
-            ids = ids.Except(prebuilt.Select(p => p.Row.Id)).ToList();
+            // What a prebuilt push did not settle (a receipt while a v1 follower listens) still takes the read back.
+            var unsettled = await SendPrebuiltAsync(db, prebuilt, ct);
+            ids = ids.Except(prebuilt.Select(p => p.Row.Id)).Concat(unsettled).ToList();
         }
         if (ids.Count == 0)
         {
@@ -227,16 +233,62 @@ internal sealed class PushDispatcher(
         await SendAsync(db, messages, relayed: true, ct);
     }
 
-    private async Task SendPrebuiltAsync(AlertHubDbContext db, List<(PushMessage Row, AlertDto Alert)> items, CancellationToken ct)
+    /// <summary>Sends what this node built at commit; returns the rows that still need the whole alert read back.</summary>
+    private async Task<List<Guid>> SendPrebuiltAsync(AlertHubDbContext db, List<PrebuiltPush> items, CancellationToken ct)
     {
         var audience = new AlertAudience(db, services.GetRequiredService<DirectoryCache>());
+        var presence = services.GetRequiredService<FollowerPresence>();
         var work = new List<Built>();
-        foreach (var (row, alert) in items)
+        var unsettled = new List<Guid>();
+        foreach (var item in items)
         {
-            var people = await audience.PushAudienceAsync(alert.RegionId, alert.Recipients.Select(r => r.PersonId), everyone: true, ct);
-            work.Add(new Built([row], new AlertPush(alert, Raised: true, Ids(people), []), null));
+            if (item.Alert is { } alert)
+            {
+                var people = await audience.PushAudienceAsync(alert.RegionId, alert.Recipients.Select(r => r.PersonId), everyone: true, ct);
+                work.Add(new Built([item.Row], new AlertPush(alert, Raised: true, Ids(people), []), null));
+            }
+        }
+        foreach (var group in items.Where(i => i.Delta is not null).GroupBy(i => i.Delta!.AlertId))
+        {
+            var rows = group.Select(i => i.Row).ToList();
+            var followers = Ids(await audience.FollowersAsync(group.First().RegionId, ct));
+            var deltas = MergeDeltas(group.Select(i => i.Delta!));
+            // A v1 follower still listens: the delta goes out now, and the row takes the read back for the whole alert.
+            var wholeToo = await presence.AnyWantsWholeAlertAsync(followers);
+            if (wholeToo)
+            {
+                unsettled.AddRange(rows.Select(r => r.Id));
+            }
+            work.Add(new Built(rows, null, null, new DeltaPush(followers, deltas), MarkRows: !wholeToo));
         }
         await PublishAllAsync(db, work, relayed: false, ct);
+        return unsettled;
+    }
+
+    /// <summary>
+    /// Deltas of one alert in version order, joined where one starts at or before the version the previous one ends at
+    /// (the later state of a recipient wins), so a follower usually gets one delta for a whole batch of receipts.
+    /// </summary>
+    internal static List<RecipientsChangedDto> MergeDeltas(IEnumerable<RecipientsChangedDto> deltas)
+    {
+        var merged = new List<RecipientsChangedDto>();
+        foreach (var delta in deltas.OrderBy(d => d.Version))
+        {
+            if (merged.Count > 0 && merged[^1] is var last && delta.BaseVersion <= last.Version)
+            {
+                var byPerson = last.Recipients.ToDictionary(r => r.PersonId);
+                foreach (var recipient in delta.Recipients)
+                {
+                    byPerson[recipient.PersonId] = recipient;
+                }
+                merged[^1] = last with { Version = Math.Max(last.Version, delta.Version), Recipients = [.. byPerson.Values] };
+            }
+            else
+            {
+                merged.Add(delta);
+            }
+        }
+        return merged;
     }
 
     /// <summary>One push per alert (its latest state) and per evaluation, in parallel, each with a deadline.</summary>
@@ -252,8 +304,9 @@ internal sealed class PushDispatcher(
     private async Task PublishAllAsync(AlertHubDbContext db, List<Built> built, bool relayed, CancellationToken ct)
     {
         var work = built
-            .Select(p => (p.Rows, Publish: (Func<Task>)(() => p.Alert is { } alert ? publisher.PublishAsync(alert)
-                : p.Evaluation is { } due ? publisher.PublishEvaluationDueAsync(due.Audience, due.Evaluation) : Task.CompletedTask)))
+            .Select(p => (p.Rows, p.MarkRows, Publish: (Func<Task>)(() => p.Alert is { } alert ? publisher.PublishAsync(alert)
+                : p.Evaluation is { } due ? publisher.PublishEvaluationDueAsync(due.Audience, due.Evaluation)
+                : p.Delta is { } delta ? PublishDeltasAsync(delta) : Task.CompletedTask)))
             .ToList();
         var sent = new List<Guid>();
         var failed = new List<Guid>();
@@ -261,6 +314,10 @@ internal sealed class PushDispatcher(
             async (item, _) =>
             {
                 var ok = await PublishAsync(item.Rows[0], item.Publish, relayed);
+                if (!item.MarkRows)
+                {
+                    return; // the rows' own push comes after this one
+                }
                 lock (sent)
                 {
                     (ok ? sent : failed).AddRange(item.Rows.Select(r => r.Id));
@@ -282,7 +339,21 @@ internal sealed class PushDispatcher(
         }
     }
 
-    private sealed record Built(List<PushMessage> Rows, AlertPush? Alert, (IReadOnlyList<string> Audience, EvaluationDto Evaluation)? Evaluation);
+    private sealed record Built(
+        List<PushMessage> Rows, AlertPush? Alert, (IReadOnlyList<string> Audience, EvaluationDto Evaluation)? Evaluation,
+        DeltaPush? Delta = null, bool MarkRows = true);
+
+    private sealed record DeltaPush(IReadOnlyList<string> Followers, List<RecipientsChangedDto> Deltas);
+
+    private sealed record PrebuiltPush(PushMessage Row, string RegionId, AlertDto? Alert, RecipientsChangedDto? Delta);
+
+    private async Task PublishDeltasAsync(DeltaPush push)
+    {
+        foreach (var delta in push.Deltas)
+        {
+            await publisher.PublishRecipientsChangedAsync(push.Followers, delta);
+        }
+    }
 
     private async Task<List<Built>> BuildAsync(AlertHubDbContext db, List<PushMessage> messages, CancellationToken ct)
     {

@@ -10,6 +10,9 @@ internal interface IPushPublisher
     Task PublishAsync(AlertPush push);
 
     Task PublishEvaluationDueAsync(IReadOnlyList<string> audience, EvaluationDto evaluation);
+
+    /// <summary>Issue 16: receipts as a delta to those of <paramref name="followers"/>' connections that asked for deltas.</summary>
+    Task PublishRecipientsChangedAsync(IReadOnlyList<string> followers, RecipientsChangedDto delta);
 }
 
 /// <summary>Through SignalR, and so through the Redis backplane to every node's clients.</summary>
@@ -30,4 +33,7 @@ internal sealed class HubPushPublisher(IHubContext<AlertsHub, IAlertsClient> hub
 
     public Task PublishEvaluationDueAsync(IReadOnlyList<string> audience, EvaluationDto evaluation) =>
         hub.Clients.Users(audience).EvaluationDue(evaluation);
+
+    public Task PublishRecipientsChangedAsync(IReadOnlyList<string> followers, RecipientsChangedDto delta) =>
+        hub.Clients.Groups(followers.Select(FollowerPresence.DeltaGroup).ToList()).AlertRecipientsChanged(delta);
 }

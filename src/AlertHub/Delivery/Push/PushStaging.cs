@@ -18,6 +18,7 @@ internal sealed class PushStaging(AlertVersions versions, PushDispatcher dispatc
     private readonly List<PushMessage> _derived = [];
     private readonly List<Guid> _staged = [];
     private readonly List<(PushMessage Row, Alert Alert)> _raised = [];
+    private readonly List<(PushMessage Row, AlertChange Change)> _recipientsOnly = [];
 
     public int Order => 10;
 
@@ -37,6 +38,10 @@ internal sealed class PushStaging(AlertVersions versions, PushDispatcher dispatc
             };
             db.PushMessages.Add(message);
             _derived.Add(message);
+            if (!change.Raised && !change.Everyone && change.NewlyAdded.Count == 0)
+            {
+                _recipientsOnly.Add((message, change)); // a delta, once the transaction has read the version
+            }
             if (change.Raised && db.ChangeTracker.Entries<Alert>().FirstOrDefault(e => e.Entity.Id == change.AlertId)?.Entity is { } alert)
             {
                 _raised.Add((message, alert));
@@ -61,10 +66,18 @@ internal sealed class PushStaging(AlertVersions versions, PushDispatcher dispatc
         {
             dispatcher.Prebuilt(row, alert.ToDto());
         }
+        // Receipts and SMS states: the followers get the changed recipients as committed, with the version read back.
+        foreach (var (row, change) in _recipientsOnly.Where(c => c.Change.IsRecipientsOnly))
+        {
+            var version = change.Version!.Value;
+            dispatcher.PrebuiltDelta(row, change.RegionId!,
+                new Client.RecipientsChangedDto(change.AlertId, version - 1, version, change.ChangedRecipients.Distinct().Select(r => r.ToDto()).ToList()));
+        }
         dispatcher.Enqueue(_staged);
         _staged.Clear();
         _derived.Clear();
         _raised.Clear();
+        _recipientsOnly.Clear();
     }
 
     /// <summary>A failed save leaves its rows tracked as Added; the derived ones are made again by the next save.</summary>
@@ -74,5 +87,6 @@ internal sealed class PushStaging(AlertVersions versions, PushDispatcher dispatc
         _derived.Clear();
         _staged.Clear();
         _raised.Clear();
+        _recipientsOnly.Clear();
     }
 }
