@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AlertHub.Client;
 using AlertHub.WebTests.Support;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Playwright;
 
 using AlertHub.Testing;
@@ -61,6 +62,75 @@ public sealed class LiveStateTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task Coordinator_SpeaksMessagePack_AndHearsAReceiptAsTheChangedRecipientOnly()
+    {
+        await using var host = await TestHost.StartAsync(settings: QuietTimers);
+        var page = await browser.NewPhoneAsync(host);
+        var sockets = new List<string>();
+        var handshakes = new List<string>();
+        var heard = new List<JsonElement>();
+        var sent = new List<JsonElement>();
+        page.WebSocket += (_, socket) =>
+        {
+            lock (heard)
+            {
+                sockets.Add(socket.Url);
+            }
+            socket.FrameSent += (_, frame) =>
+            {
+                lock (heard)
+                {
+                    if (frame.Text?.Contains("\"protocol\"", StringComparison.Ordinal) == true)
+                    {
+                        handshakes.Add(frame.Text);
+                    }
+                    sent.AddRange(HubFrames.Invocations(frame.Text, frame.Binary));
+                }
+            };
+            socket.FrameReceived += (_, frame) =>
+            {
+                lock (heard)
+                {
+                    heard.AddRange(HubFrames.Invocations(frame.Text, frame.Binary));
+                }
+            };
+        };
+        await page.SignInAsync(TestHost.Coordinator);
+        await page.WaitOnlineAsync();
+        var police = await host.ListenAsync(TestHost.Police);
+        var alert = await (await host.LoginAsync(TestHost.Coordinator)).RaiseAsync(new RaiseAlertRequest(Note: "ontvangst als delta"));
+        await page.ClickAsync($"a.card[data-alert-id='{alert.Id}']");
+        var row = page.Locator("[data-testid=alert-live] .recipient", new() { HasText = "Politie" });
+        await Assertions.Expect(row).ToBeVisibleAsync();
+
+        await police.WaitForAsync(HubNames.AlertRaised, a => a.Id == alert.Id);
+        int sentBefore;
+        lock (heard)
+        {
+            sentBefore = sent.Count;
+        }
+        await police.Connection.InvokeAsync(HubNames.ConfirmReceipt, alert.Id);
+        await Assertions.Expect(row).ToContainTextAsync("ontvangen");
+
+        static bool About(JsonElement m, string target, string idField, Guid id) =>
+            m.GetProperty("target").GetString() == target && m.GetProperty("arguments")[0].GetProperty(idField).GetGuid() == id;
+        lock (heard)
+        {
+            Assert.Contains(handshakes, h => h.Contains("\"messagepack\"", StringComparison.Ordinal));
+            Assert.NotEmpty(sockets);
+            Assert.All(sockets, url => Assert.Contains("deltas=1", url, StringComparison.Ordinal));
+            // The receipt came as the changed recipient, never as the whole alert.
+            var delta = Assert.Single(heard, m => About(m, "AlertRecipientsChanged", "alertId", alert.Id)).GetProperty("arguments")[0];
+            Assert.Equal("received", delta.GetProperty("recipients")[0].GetProperty("delivery").GetString());
+            Assert.Equal(delta.GetProperty("version").GetInt64() - 1, delta.GetProperty("baseVersion").GetInt64());
+            Assert.DoesNotContain(heard, m => About(m, "AlertUpdated", "id", alert.Id));
+            // And the page took it as it came: it did not need to read the change feed for it.
+            Assert.DoesNotContain(sent.Skip(sentBefore), m => m.GetProperty("target").GetString() == "GetChangesSince");
+        }
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
     public async Task Coordinator_ConnectionDropped_AlertResolvedMeanwhile_ShowsResolvedAfterReconnect_ThroughTheChangeFeed()
     {
         await using var host = await TestHost.StartAsync(settings: QuietTimers);
@@ -74,7 +144,7 @@ public sealed class LiveStateTests(BrowserFixture browser)
         {
             lock (hubCalls)
             {
-                hubCalls.AddRange(HubInvocations(frame.Text));
+                hubCalls.AddRange(HubFrames.Invocations(frame.Text, frame.Binary));
             }
         };
         page.Request += (_, request) =>
@@ -169,25 +239,4 @@ public sealed class LiveStateTests(BrowserFixture browser)
             .SkipWhile(a => !newer(a)).Any(a => !newer(a));
 
     private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
-
-    /// <summary>The hub invocations (type 1) in one SignalR JSON frame (records end with 0x1e).</summary>
-    private static IEnumerable<JsonElement> HubInvocations(string? frame)
-    {
-        foreach (var record in (frame ?? "").Split('\u001e', StringSplitOptions.RemoveEmptyEntries))
-        {
-            JsonElement message;
-            try
-            {
-                message = JsonDocument.Parse(record).RootElement.Clone();
-            }
-            catch (JsonException)
-            {
-                continue;
-            }
-            if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("type", out var type) && type.GetInt32() == 1)
-            {
-                yield return message;
-            }
-        }
-    }
 }

@@ -27,9 +27,9 @@ internal static class AlertsSetup
                 options.MaximumReceiveMessageSize = 16 * 1024;
             })
             .AddJsonProtocol(options => AlertHubJson.Configure(options.PayloadSerializerOptions))
-            // Issue 16: MessagePack next to JSON for clients that ask for it (smaller, cheaper to parse); JSON stays
-            // the default, and what v1 clients speak.
-            .AddMessagePackProtocol();
+            // Issue 16: MessagePack next to JSON for clients that ask for it (smaller); JSON stays the default, and what
+            // v1 clients speak. The payloads keep the contract's JSON shape (names, enum strings, times), only packed.
+            .AddMessagePackProtocol(options => options.SerializerOptions = AlertHubMessagePack.Options);
         builder.AddRedisBackplane(signalR);
         if (services.Any(d => d.ServiceType == typeof(RedisProbe)))
         {

@@ -236,13 +236,17 @@ internal static class ApiDocs
 
         ## Live: de SignalR-hub `/hubs/alerts`
 
-        Verbind met `/hubs/alerts?access_token=…` (JSON- of MessagePack-protocol). Wat de hub verstuurt
-        (gebeurtenissen) en wat een client aanroept (methoden):
+        Verbind met `/hubs/alerts?access_token=…` (JSON- of MessagePack-protocol; MessagePack draagt dezelfde
+        namen, teksten en tijden als JSON). Een coördinator of regievoerder die `deltas=1` meegeeft
+        (`/hubs/alerts?deltas=1`) hoort ontvangstbevestigingen en sms-statussen als `AlertRecipientsChanged`:
+        alleen de gewijzigde ontvangers, niet steeds de hele melding. Wat de hub verstuurt (gebeurtenissen) en wat
+        een client aanroept (methoden):
 
         | richting | naam | gegevens | wanneer |
         |---|---|---|---|
         | hub → client | `AlertRaised` | `AlertDto` | een nieuwe melding voor jou (ontvanger) of je regio (coördinator, regievoerder) |
         | hub → client | `AlertUpdated` | `AlertDto` | elke wijziging; houd per `id` de hoogste `version` |
+        | hub → client | `AlertRecipientsChanged` | `{ alertId, baseVersion, version, recipients }` | alleen met `deltas=1`: ontvangst of sms-status; houd je versie `baseVersion` tot `version`, vervang die ontvangers (op `personId`) en houd `version`; houd je al `version` of nieuwer, negeer hem; anders: lees `GetChangesSince` |
         | hub → client | `EvaluationDue` | `EvaluationDto` | de evaluatie is toe (regievoerder en deelnemers) |
         | client → hub | `ConfirmReceipt(alertId)` | — | dit apparaat heeft de melding; stopt de sms-terugval |
         | client → hub | `Acknowledge(alertId, response)` | → `AlertDto` | `seen`, `on_my_way`, `on_scene`, `unable` |

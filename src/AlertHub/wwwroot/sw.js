@@ -1,13 +1,13 @@
 // Caches the app shell only, so the app opens without a network. API calls, the hub and the SMS
 // links are never cached: alerts must always be live (and are not left on the device).
-const CACHE = 'alerthub-shell-v10';
+const CACHE = 'alerthub-shell-v11';
 const SHELL = [
   '/', '/index.html', '/manifest.webmanifest', '/css/app.css', '/i18n/nl.json',
   '/js/app.js', '/js/api.js', '/js/i18n.js', '/js/ui.js', '/js/live.js', '/js/store.js', '/js/alertView.js', '/js/alarm.js', '/js/push.js',
   '/js/outbox.js', '/js/outboxView.js',
   '/js/screens/login.js', '/js/screens/coordinator.js', '/js/screens/partner.js', '/js/screens/evaluations.js',
   '/js/screens/admin.js', '/js/screens/integrations.js', '/js/screens/dashboard.js', '/js/screens/devices.js', '/js/screens/coverage.js',
-  '/lib/signalr.min.js', '/lib/chart.umd.min.js', '/icons/icon-192.png', '/icons/icon-512.png',
+  '/lib/signalr.min.js', '/lib/signalr-protocol-msgpack.min.js', '/lib/chart.umd.min.js', '/icons/icon-192.png', '/icons/icon-512.png',
 ];
 const SHELL_PATHS = new Set(SHELL);
 

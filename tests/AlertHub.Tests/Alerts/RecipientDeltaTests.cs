@@ -195,6 +195,28 @@ public sealed class RecipientDeltaScaleOutTests(RedisFixture redis)
         Assert.DoesNotContain(coordinator.Heard, h => h.Event == HubNames.AlertUpdated && h.Alert!.Version == delta.Version);
     }
 
+    [Fact]
+    public async Task RedisDown_ADeltaFollowerOnTheSameNode_StillHearsTheReceipt()
+    {
+        await using var cluster = await Cluster.StartAsync(redis);
+        var coordinatorClient = await cluster.A.LoginAsync(TestHost.Coordinator);
+        await using var coordinator = await DeltaFollower.ConnectAsync(coordinatorClient, cluster.A.BaseAddress);
+        var police = await cluster.A.ListenAsync(TestHost.Police);
+
+        await cluster.Redis.KillAsync();
+        var alert = await coordinatorClient.RaiseAsync();
+        await police.WaitForAsync(HubNames.AlertRaised, a => a.Id == alert.Id, TimeSpan.FromSeconds(10));
+        await police.Connection.InvokeAsync(HubNames.ConfirmReceipt, alert.Id);
+        var policeId = alert.Recipients.Single(r => r.Discipline == Discipline.Police).PersonId;
+        // The node's own group members get it without Redis; the row stays and the whole alert is relayed once Redis is back.
+        await coordinator.WaitForAsync(
+            h => (h.Delta is { } d && d.AlertId == alert.Id && d.Recipients.Any(r => r.PersonId == policeId && r.Delivery == DeliveryState.Received))
+                || (h.Alert is { } a && a.Id == alert.Id && a.Recipients.Any(r => r.PersonId == policeId && r.Delivery == DeliveryState.Received)) ? h.Event : null,
+            "the receipt while Redis is away");
+        Assert.Contains(coordinator.Heard, h => h.Event == HubNames.AlertRecipientsChanged);
+        await cluster.Redis.RestartAsync();
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         for (var i = 0; i < 100; i++)

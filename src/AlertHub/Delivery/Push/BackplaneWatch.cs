@@ -12,6 +12,9 @@ internal sealed class BackplaneWatch(TimeProvider time, ILogger<BackplaneWatch> 
 {
     private long _failedAtTicks;
 
+    /// <summary>True from a connection failure until the connection is restored.</summary>
+    public bool IsDown => Interlocked.Read(ref _failedAtTicks) != 0;
+
     /// <summary>Raised with the moment the connection failed.</summary>
     public event Func<DateTimeOffset, Task>? Restored;
 

@@ -28,6 +28,9 @@ internal sealed class FollowerPresence(
     private const string GroupKey = "alerthub.follower-group";
     private const string FullPrefix = "full:";
 
+    /// <summary>How long a push waits for Redis to say who listens; longer counts as "somebody does".</summary>
+    private static readonly TimeSpan AskAtMost = TimeSpan.FromMilliseconds(300);
+
     private readonly ConcurrentDictionary<string, int> _localFull = new(StringComparer.Ordinal);
 
     public static string DeltaGroup(string personId) => "deltas:" + personId;
@@ -88,10 +91,14 @@ internal sealed class FollowerPresence(
         {
             return false; // one node: what it counts is all there is
         }
+        if (services.GetService<BackplaneWatch>() is { IsDown: true })
+        {
+            return true; // no asking a Redis that is away (and no waiting for it in the dispatcher)
+        }
         try
         {
             var channels = personIds.Select(p => (object)GroupChannel(FullGroup(p))).ToArray();
-            return (await redis.SubscriberCountsAsync(channels)).Any(n => n > 0);
+            return (await redis.SubscriberCountsAsync(channels).WaitAsync(AskAtMost)).Any(n => n > 0);
         }
         catch (Exception e) when (RedisProbe.IsOutage(e))
         {

@@ -18,6 +18,9 @@ internal sealed class LocalFallbackLifetimeManager<THub>(
 {
     private readonly ConcurrentDictionary<string, HubConnectionContext> _local = new();
 
+    /// <summary>This node's own members of each group (a follower's group, issue 16), for the same fallback.</summary>
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _groups = new(StringComparer.Ordinal);
+
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {
         _local[connection.ConnectionId] = connection;
@@ -27,6 +30,13 @@ internal sealed class LocalFallbackLifetimeManager<THub>(
     public override async Task OnDisconnectedAsync(HubConnectionContext connection)
     {
         _local.TryRemove(connection.ConnectionId, out _);
+        foreach (var (name, members) in _groups)
+        {
+            if (members.TryRemove(connection.ConnectionId, out _) && members.IsEmpty)
+            {
+                _groups.TryRemove(KeyValuePair.Create(name, members));
+            }
+        }
         await redis.OnDisconnectedAsync(connection);
     }
 
@@ -69,8 +79,21 @@ internal sealed class LocalFallbackLifetimeManager<THub>(
     public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
         redis.SendGroupAsync(groupName, methodName, args, cancellationToken);
 
-    public override Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        redis.SendGroupsAsync(groupNames, methodName, args, cancellationToken);
+    public override async Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await redis.SendGroupsAsync(groupNames, methodName, args, cancellationToken).WaitAsync(localAfter, cancellationToken);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            var message = new InvocationMessage(methodName, args);
+            var members = groupNames.SelectMany(g => _groups.TryGetValue(g, out var m) ? m.Keys : []).Distinct();
+            await Task.WhenAll(members.Select(id => _local.TryGetValue(id, out var c) ? c.WriteAsync(message, cancellationToken).AsTask() : Task.CompletedTask));
+            logger.LogWarning("Redis unavailable ({Error}): {Method} written to this node's own group members only", e.GetType().Name, methodName);
+            throw;
+        }
+    }
 
     public override Task SendGroupExceptAsync(string groupName, string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
         redis.SendGroupExceptAsync(groupName, methodName, args, excludedConnectionIds, cancellationToken);
@@ -78,11 +101,23 @@ internal sealed class LocalFallbackLifetimeManager<THub>(
     public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
         SendUsersAsync([userId], methodName, args, cancellationToken);
 
-    public override Task AddToGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default) =>
-        redis.AddToGroupAsync(connectionId, groupName, cancellationToken);
+    public override Task AddToGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
+    {
+        if (_local.ContainsKey(connectionId))
+        {
+            _groups.GetOrAdd(groupName, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[connectionId] = 0;
+        }
+        return redis.AddToGroupAsync(connectionId, groupName, cancellationToken);
+    }
 
-    public override Task RemoveFromGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default) =>
-        redis.RemoveFromGroupAsync(connectionId, groupName, cancellationToken);
+    public override Task RemoveFromGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
+    {
+        if (_groups.TryGetValue(groupName, out var members))
+        {
+            members.TryRemove(connectionId, out _);
+        }
+        return redis.RemoveFromGroupAsync(connectionId, groupName, cancellationToken);
+    }
 
     public override Task<T> InvokeConnectionAsync<T>(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken) =>
         redis.InvokeConnectionAsync<T>(connectionId, methodName, args, cancellationToken);

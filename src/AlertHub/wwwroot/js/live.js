@@ -15,13 +15,26 @@ export class LiveAlerts {
     this.onSynced = onSynced;
     this.stopped = false;
     this.retryTimer = null;
-    this.connection = new signalR.HubConnectionBuilder()
-      .withUrl('/hubs/alerts', { accessTokenFactory: () => accessToken() })
+    const builder = new signalR.HubConnectionBuilder()
+      // deltas=1 (issue 16): a coordinator or team lead hears of receipts as the changed recipients only.
+      .withUrl('/hubs/alerts?deltas=1', { accessTokenFactory: () => accessToken() })
       .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(500 * 2 ** ctx.previousRetryCount, 10000) })
-      .configureLogging(signalR.LogLevel.None)
-      .build();
+      .configureLogging(signalR.LogLevel.None);
+    // MessagePack (issue 16): the same objects as JSON (the hub keeps the contract's names and strings), smaller on the
+    // wire. Without the protocol script (an old cached shell) the app speaks JSON, which the hub serves as well.
+    this.protocol = signalR.protocols?.msgpack ? 'messagepack' : 'json';
+    if (this.protocol === 'messagepack') {
+      builder.withHubProtocol(new signalR.protocols.msgpack.MessagePackHubProtocol());
+    }
+    this.connection = builder.build();
     this.connection.on('AlertRaised', (alert) => this.store.put(alert, 'raised'));
     this.connection.on('AlertUpdated', (alert) => this.store.put(alert, 'updated'));
+    // A delta that does not fit what is held (one was missed, or came out of order): the feed has the whole state.
+    this.connection.on('AlertRecipientsChanged', (delta) => {
+      if (!this.store.applyRecipients(delta)) {
+        this.sync();
+      }
+    });
     // Issue 17: the opening check; an open app is a working device and says so by itself.
     this.connection.on('ReadinessCheck', (ping) => this.connection.invoke('AnswerReadinessCheck', ping.checkId).catch(() => {}));
     this.connection.onreconnecting(() => {

@@ -41,6 +41,39 @@ class AlertStore {
     return true;
   }
 
+  /**
+   * Issue 16: receipts and SMS states as a delta { alertId, baseVersion, version, recipients } (a follower's
+   * connection asks for it). Taken when the held alert's version is at least baseVersion and below version: the
+   * recipients in it are whole, so taking them again is harmless. Dropped when what is held is as new. Returns
+   * false when it cannot be taken (an older version held, or the alert not at all): the caller reads the feed.
+   */
+  applyRecipients(delta) {
+    const held = delta?.alertId ? this.alerts.get(delta.alertId) : undefined;
+    if (!held) {
+      return false;
+    }
+    const version = held.version ?? 0;
+    if (version >= delta.version) {
+      return true;
+    }
+    if (version < delta.baseVersion) {
+      return false;
+    }
+    const changed = new Map((delta.recipients || []).map((r) => [r.personId, r]));
+    const recipients = (held.recipients || []).map((r) => changed.get(r.personId) ?? r);
+    for (const r of changed.values()) {
+      if (!recipients.some((h) => h.personId === r.personId)) {
+        recipients.push(r);
+      }
+    }
+    const alert = { ...held, version: delta.version, recipients };
+    this.alerts.set(alert.id, alert);
+    for (const listener of this.listeners) {
+      listener({ alert, isNew: false, source: 'updated' });
+    }
+    return true;
+  }
+
   /** Calls listener({ alert, isNew, source }) for every alert taken; returns the unsubscribe function. */
   subscribe(listener) {
     this.listeners.add(listener);
