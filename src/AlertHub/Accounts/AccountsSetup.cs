@@ -27,6 +27,7 @@ internal static class AccountsSetup
                         if (!string.IsNullOrEmpty(token) && context.Request.Path.StartsWithSegments("/hubs"))
                         {
                             context.Token = token;
+                            HubTokenQuery.Forget(context.HttpContext);
                         }
                         return Task.CompletedTask;
                     },
@@ -41,6 +42,8 @@ internal static class AccountsSetup
                 // compares a token's expiry with the system clock, so a token issued on another clock (a test's)
                 // would close every hub connection the moment it opened, or never.
                 bearer.TimeProvider = TimeProvider.System;
+                // Set by the framework's own options step, which runs before this one (AddBearerToken above).
+                bearer.BearerTokenProtector = new CompactTickets(bearer.BearerTokenProtector);
             });
 
         services.AddIdentityCore<AppUser>(options =>

@@ -93,10 +93,7 @@ internal static class SecuritySetup
             headers["Cross-Origin-Opener-Policy"] = "same-origin";
             // The API reference page (/docs, Development or Docs:ReferencePage only) starts Scalar with an inline
             // module script and styles; the app itself keeps the strict policy.
-            var inline = context.Request.Path.StartsWithSegments("/docs") ? " 'unsafe-inline'" : "";
-            headers.ContentSecurityPolicy =
-                $"default-src 'self'; script-src 'self'{inline}; style-src 'self'{inline}; img-src 'self' data:; connect-src 'self' ws: wss:; " +
-                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/docs") ? ReferencePagePolicy : AppPolicy;
             if (context.Request.Path.StartsWithSegments("/hubs") && !OriginAllowed(context.Request, options))
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
@@ -106,6 +103,13 @@ internal static class SecuritySetup
         });
         return app;
     }
+
+    // Built once: a hub connection's response keeps its headers for the life of the WebSocket (issue 16, memory).
+    private const string AppPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        + "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+    private const string ReferencePagePolicy = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+        + "img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     /// <summary>
     /// Browsers send Origin on WebSocket upgrades and cross-origin requests; a page on another site
