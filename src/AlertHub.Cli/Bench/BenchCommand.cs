@@ -14,6 +14,7 @@ internal static class BenchCommand
         var rate = new Option<double>("--rate") { HelpName = "per-seconde", Description = "Meldingen per seconde (open loop)", DefaultValueFactory = _ => 10 };
         var duration = new Option<int>("--seconds") { HelpName = "seconden", Description = "Duur van de meting in seconden", DefaultValueFactory = _ => 30 };
         var drain = new Option<int>("--drain") { HelpName = "seconden", Description = "Maximaal zoveel seconden nalopen na de laatste melding", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { HelpName = "seconden", Description = "Eerst zoveel seconden dezelfde belasting zonder te meten (een nieuw knooppunt compileert nog); 0 meet koud", DefaultValueFactory = _ => 30 };
         var raiseOnly = new Option<bool>("--raise-only") { Description = "Alleen melden en opslaan, zo snel als het kan (geen verbindingen)" };
         var concurrency = new Option<int>("--concurrency") { HelpName = "aantal", Description = "Gelijktijdige meldingen bij --raise-only", DefaultValueFactory = _ => 8 };
         var noBare = new Option<bool>("--no-bare") { Description = "De kale SignalR-hub niet meten" };
@@ -28,7 +29,7 @@ internal static class BenchCommand
         var json = new Option<string?>("--json") { HelpName = "bestand", Description = "Schrijf de resultaten ook als JSON naar dit bestand" };
         var command = new Command("bench", "Fan-out meten: N partners, meldingen in vast tempo, latentie per ontvanger en per melding")
         {
-            connections, accounts, rate, duration, drain, raiseOnly, concurrency, noBare, url, bareUrl, hubDll, bareDll, coordinators, nodes, postgres, redis, json,
+            connections, accounts, rate, duration, drain, warmup, raiseOnly, concurrency, noBare, url, bareUrl, hubDll, bareDll, coordinators, nodes, postgres, redis, json,
         };
         command.SetAction((parse, ct) => Commands.Run(async () =>
         {
@@ -39,6 +40,7 @@ internal static class BenchCommand
                 Rate = parse.GetValue(rate) is var r and > 0 and <= 1000 ? r : throw new UserError("--rate moet tussen 0 en 1000 liggen."),
                 Duration = TimeSpan.FromSeconds(Bounded(parse.GetValue(duration), 1, 3600, "--seconds")),
                 Drain = TimeSpan.FromSeconds(Bounded(parse.GetValue(drain), 1, 300, "--drain")),
+                Warmup = TimeSpan.FromSeconds(Bounded(parse.GetValue(warmup), 0, 600, "--warmup")),
                 RaiseOnly = parse.GetValue(raiseOnly),
                 RaiseConcurrency = Bounded(parse.GetValue(concurrency), 1, 256, "--concurrency"),
                 SkipBare = parse.GetValue(noBare),
@@ -146,6 +148,7 @@ internal static class BenchCommand
         {
             var table = new Table().Title($"[bold]Melden en opslaan ({raise.Nodes} knooppunt(en), {raise.Database})[/]").AddColumns("", "waarde");
             table.AddRow("gelijktijdig", raise.Concurrency.ToString(Inv));
+            table.AddRow("opgewarmd (niet gemeten)", $"{raise.WarmupSeconds.ToString(Inv)} s");
             table.AddRow("ontvangers per melding", raise.RecipientsPerAlert.ToString(Inv));
             table.AddRow("opgeslagen (201)", raise.Stored.ToString(Inv));
             table.AddRow("fouten", raise.Errors.ToString(Inv));
@@ -159,6 +162,7 @@ internal static class BenchCommand
         var fanOut = new Table().Title($"[bold]Fan-out: {results[0].Connections} verbindingen, {results[0].Rate} meldingen/s, {results[0].Nodes} knooppunt(en), {results[0].Database}[/]")
             .AddColumn("").AddColumns(results.Select(r => new TableColumn(r.Target)).ToArray());
         void Row(string label, Func<TargetResult, string> value) => fanOut.AddRow([label, .. results.Select(value)]);
+        Row("opgewarmd (niet gemeten)", r => $"{r.WarmupSeconds.ToString(Inv)} s");
         Row("meldingen / fouten bij melden", r => $"{r.Alerts} / {r.RaiseErrors}");
         Row("per ontvanger p50 / p99 / p99.9 / max (ms)", r => Latency(r.PerRecipient));
         Row("per melding, laatste ontvanger (ms)", r => Latency(r.PerAlertLastRecipient));

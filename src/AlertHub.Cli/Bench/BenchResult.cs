@@ -39,11 +39,13 @@ internal sealed record TargetResult(
     double ConnectSeconds,
     int ConnectFailures,
     LatencySummary ConnectPerConnection,
-    MemoryResult? Memory);
+    MemoryResult? Memory,
+    double WarmupSeconds = 0);
 
 /// <summary>Closed-loop raising as fast as the hub stores alerts (201 = durable).</summary>
 internal sealed record RaiseOnlyResult(
-    string Database, int Nodes, int Concurrency, int RecipientsPerAlert, double Seconds, int Stored, int Errors, double AlertsPerSecond, LatencySummary Response);
+    string Database, int Nodes, int Concurrency, int RecipientsPerAlert, double Seconds, int Stored, int Errors, double AlertsPerSecond, LatencySummary Response,
+    double WarmupSeconds = 0);
 
 internal sealed record BenchResult(
     DateTimeOffset At,

@@ -12,6 +12,12 @@ internal sealed record BenchSettings
     public double Rate { get; init; } = 10;
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The same load before the measured part, not counted: a fresh node JIT-compiles for its first ~30 s under load
+    /// (dotnet-counters: 2-4 s of JIT per 5 s), and a node in service has long finished that. 0 measures it cold.
+    /// </summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(30);
     public int ConnectParallelism { get; init; } = 32;
     public bool RaiseOnly { get; init; }
     public int RaiseConcurrency { get; init; } = 8;
@@ -197,7 +203,10 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         var isAlertHub = name == "AlertHub";
         var n = settings.Connections;
         var alerts = Math.Max(1, (int)Math.Round(settings.Rate * settings.Duration.TotalSeconds));
-        var total = WarmupAlerts + alerts;
+        // A few alerts one by one (pools, first JIT), then the warm-up at the measured rate; none of them is counted.
+        var warmAtRate = (int)Math.Round(settings.Rate * settings.Warmup.TotalSeconds);
+        var warmup = WarmupAlerts + warmAtRate;
+        var total = warmup + alerts;
         using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
         var nodeHttp = urls.Select(u => new HttpClient { BaseAddress = u, Timeout = TimeSpan.FromSeconds(30) }).ToList();
         using var disposeNodeHttp = new Disposables(nodeHttp);
@@ -236,7 +245,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
             }
             Interlocked.Increment(ref received[number]);
             InterlockedMax(ref lastArrival[number], timestamp);
-            if (number >= WarmupAlerts)
+            if (number >= warmup)
             {
                 recipientHistogram.RecordValue(Math.Clamp(Micros(timestamp - intended[number]), 1, HighestMicros));
             }
@@ -317,7 +326,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
                             template with { Id = Guid.NewGuid(), Note = $"bench:{number}" }, AlertHubJson.Options, ct);
                         response.EnsureSuccessStatusCode();
                     }
-                    if (number >= WarmupAlerts)
+                    if (number >= warmup)
                     {
                         raiseHistogram.RecordValue(Math.Max(1, Micros(Stopwatch.GetTimestamp() - started)));
                     }
@@ -334,24 +343,46 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
                 await Raise(i);
                 await Task.Delay(200, ct);
             }
-
-            var sends = new List<Task>(alerts);
-            var interval = Stopwatch.Frequency / settings.Rate;
-            var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
-            for (var i = 0; i < alerts; i++)
+            await AtRateAsync(WarmupAlerts, warmAtRate, $"{name}: opwarmen ({settings.Rate:0.#}/s)");
+            // The warm-up's deliveries and receipts settle before the measured alerts start (at most the drain window).
+            var settleUntil = Stopwatch.GetTimestamp() + (long)(settings.Drain.TotalSeconds * Stopwatch.Frequency);
+            while (warmAtRate > 0 && Stopwatch.GetTimestamp() < settleUntil && WarmDelivered() < (long)warmup * open)
             {
-                var number = WarmupAlerts + i;
-                var due = start + (long)(i * interval);
-                var wait = due - Stopwatch.GetTimestamp();
-                if (wait > 0)
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency), ct);
-                }
-                intended[number] = due;
-                sends.Add(RaiseOneAsync(number));
-                progress($"{name}: melden ({settings.Rate:0.#}/s)", i + 1, alerts);
+                await Task.Delay(100, ct);
             }
-            await Task.WhenAll(sends);
+            await AtRateAsync(warmup, alerts, $"{name}: melden ({settings.Rate:0.#}/s)");
+
+            // Open loop: alert i is due at start + i/rate whatever happened to the ones before it.
+            async Task AtRateAsync(int first, int count, string phase)
+            {
+                var sends = new List<Task>(count);
+                var interval = Stopwatch.Frequency / settings.Rate;
+                var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
+                for (var i = 0; i < count; i++)
+                {
+                    var number = first + i;
+                    var due = start + (long)(i * interval);
+                    var wait = due - Stopwatch.GetTimestamp();
+                    if (wait > 0)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency), ct);
+                    }
+                    intended[number] = due;
+                    sends.Add(RaiseOneAsync(number));
+                    progress(phase, i + 1, count);
+                }
+                await Task.WhenAll(sends);
+            }
+
+            long WarmDelivered()
+            {
+                long sum = 0;
+                for (var i = 0; i < warmup; i++)
+                {
+                    sum += Math.Min(Volatile.Read(ref received[i]), open);
+                }
+                return sum;
+            }
 
             var expected = (long)alerts * open;
             var drainUntil = Stopwatch.GetTimestamp() + (long)(settings.Drain.TotalSeconds * Stopwatch.Frequency);
@@ -368,7 +399,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
             long Delivered()
             {
                 long sum = 0;
-                for (var i = WarmupAlerts; i < total; i++)
+                for (var i = warmup; i < total; i++)
                 {
                     sum += Math.Min(Volatile.Read(ref received[i]), open);
                 }
@@ -377,7 +408,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
 
             var perAlert = new LongConcurrentHistogram(1, HighestMicros, 3);
             long duplicates = 0;
-            for (var i = WarmupAlerts; i < total; i++)
+            for (var i = warmup; i < total; i++)
             {
                 duplicates += Math.Max(0, received[i] - open);
                 // The last recipient is only defined when everybody got the alert; incomplete alerts count as loss.
@@ -390,7 +421,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
             return new TargetResult(name, isAlertHub ? settings.Database : "-", urls.Count, n, isAlertHub ? tokens.Length : 0, settings.Rate, alerts, raiseErrors,
                 expected, delivered, expected - delivered, duplicates,
                 LatencySummary.From(recipientHistogram), LatencySummary.From(perAlert), LatencySummary.From(raiseHistogram),
-                Math.Round(connectSeconds, 2), connectFailures, LatencySummary.From(connectHistogram), memory);
+                Math.Round(connectSeconds, 2), connectFailures, LatencySummary.From(connectHistogram), memory, settings.Warmup.TotalSeconds);
         }
         finally
         {
@@ -436,37 +467,46 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         var runId = Guid.NewGuid().ToString("N")[..8];
         var warm = await coordinators[0][0].RaiseAsync(new RaiseAlertRequest(Note: "bench:warmup"), $"bench-{runId}-warmup", ct);
 
-        var histogram = new LongConcurrentHistogram(1, HighestMicros, 3);
-        var stored = 0;
-        var errors = 0;
         var next = 0;
-        var clock = Stopwatch.StartNew();
-        var seconds = settings.Duration.TotalSeconds;
-        var workers = Enumerable.Range(0, Math.Max(1, settings.RaiseConcurrency)).Select(async worker =>
+        // The same closed loop first for the warm-up (its figures are dropped), then measured.
+        if (settings.Warmup > TimeSpan.Zero)
         {
-            var coordinator = coordinators[worker % coordinators.Count][worker % nodeHttp.Count];
-            // Bounded by time and by a hard count, whichever comes first.
-            while (clock.Elapsed.TotalSeconds < seconds && Volatile.Read(ref next) < 1_000_000)
-            {
-                var number = Interlocked.Increment(ref next);
-                var started = Stopwatch.GetTimestamp();
-                try
-                {
-                    await coordinator.RaiseAsync(new RaiseAlertRequest(Note: $"bench:{number}"), $"bench-{runId}-{number}", ct);
-                    histogram.RecordValue(Math.Max(1, Micros(Stopwatch.GetTimestamp() - started)));
-                    Interlocked.Increment(ref stored);
-                }
-                catch (Exception e) when (e is HttpRequestException or AlertHubException or TaskCanceledException && !ct.IsCancellationRequested)
-                {
-                    Interlocked.Increment(ref errors);
-                }
-                progress("AlertHub: melden zo snel als het kan", Math.Min(clock.Elapsed.TotalSeconds, seconds), seconds);
-            }
-        }).ToList();
-        await Task.WhenAll(workers);
-        var elapsed = clock.Elapsed.TotalSeconds;
+            await ClosedLoopAsync(settings.Warmup.TotalSeconds, "AlertHub: opwarmen");
+        }
+        var (histogram, stored, errors, elapsed) = await ClosedLoopAsync(settings.Duration.TotalSeconds, "AlertHub: melden zo snel als het kan");
         return new RaiseOnlyResult(settings.Database, urls.Count, settings.RaiseConcurrency, warm.Recipients.Count, Math.Round(elapsed, 2), stored, errors,
-            Math.Round(stored / elapsed, 1), LatencySummary.From(histogram));
+            Math.Round(stored / elapsed, 1), LatencySummary.From(histogram), settings.Warmup.TotalSeconds);
+
+        async Task<(LongConcurrentHistogram Histogram, int Stored, int Errors, double Elapsed)> ClosedLoopAsync(double seconds, string phase)
+        {
+            var histogram = new LongConcurrentHistogram(1, HighestMicros, 3);
+            var stored = 0;
+            var errors = 0;
+            var clock = Stopwatch.StartNew();
+            var workers = Enumerable.Range(0, Math.Max(1, settings.RaiseConcurrency)).Select(async worker =>
+            {
+                var coordinator = coordinators[worker % coordinators.Count][worker % nodeHttp.Count];
+                // Bounded by time and by a hard count, whichever comes first.
+                while (clock.Elapsed.TotalSeconds < seconds && Volatile.Read(ref next) < 2_000_000)
+                {
+                    var number = Interlocked.Increment(ref next);
+                    var started = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        await coordinator.RaiseAsync(new RaiseAlertRequest(Note: $"bench:{number}"), $"bench-{runId}-{number}", ct);
+                        histogram.RecordValue(Math.Max(1, Micros(Stopwatch.GetTimestamp() - started)));
+                        Interlocked.Increment(ref stored);
+                    }
+                    catch (Exception e) when (e is HttpRequestException or AlertHubException or TaskCanceledException && !ct.IsCancellationRequested)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                    progress(phase, Math.Min(clock.Elapsed.TotalSeconds, seconds), seconds);
+                }
+            }).ToList();
+            await Task.WhenAll(workers);
+            return (histogram, stored, errors, clock.Elapsed.TotalSeconds);
+        }
     }
 
     private static async Task LoginOrExplainAsync(AlertHubClient client, string email)
