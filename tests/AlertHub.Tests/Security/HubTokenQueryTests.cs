@@ -34,7 +34,10 @@ public sealed class HubTokenQueryTests
         await connection.StartAsync();
 
         var registry = host.Services.GetRequiredService<ConnectionRegistry>();
-        var live = Assert.Single(registry.Snapshot(), c => c.Context.ConnectionId == connection.ConnectionId);
+        // The hub answers the handshake before its connect filters ran: the registry has the connection a moment later.
+        var live = (await Eventually.HoldsAsync(
+            () => Task.FromResult(registry.Snapshot().SingleOrDefault(c => c.Context.ConnectionId == connection.ConnectionId)),
+            c => c is not null, what: "the connection in the registry"))!;
         var request = live.Context.GetHttpContext()!.Request;
         Assert.False(request.Query.ContainsKey("access_token"));
         Assert.DoesNotContain(token, request.QueryString.Value ?? "", StringComparison.Ordinal);
