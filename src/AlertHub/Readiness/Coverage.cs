@@ -18,7 +18,7 @@ namespace AlertHub.Readiness;
 /// not found unreachable at today's opening check — and where has the roster no one today and tomorrow. Used by the
 /// team lead's coverage screen and by the raise, which tells the coordinator at once whom to call instead.
 /// </summary>
-internal sealed class CoverageService(AlertHubDbContext db, IOptions<HotlineOptions> hotline)
+internal sealed class CoverageService(AlertHubDbContext db, AlertAudience audience, IOptions<HotlineOptions> hotline)
 {
     public async Task<CoverageDto> ForRegionAsync(string regionId, DateTimeOffset now, CancellationToken ct)
     {
@@ -35,17 +35,17 @@ internal sealed class CoverageService(AlertHubDbContext db, IOptions<HotlineOpti
     /// <summary>Per required discipline: who is on call now (main, then backups) and whether they are a gap.</summary>
     public async Task<List<DisciplineCoverageDto>> NowAsync(string regionId, DateTimeOffset now, ReadinessCheck? check, CancellationToken ct)
     {
-        var entries = await db.RosterEntries.AsNoTracking()
-            .Where(r => r.RegionId == regionId && r.From <= now && r.Until > now)
+        // From the directory as routing reads it (issue 16: three queries on every raise in hotline hours before),
+        // so the notice names the same on-call people the alert was just routed to.
+        var directory = await audience.DirectoryAsync(ct);
+        var entries = directory.RosterByRegion[regionId]
+            .Where(r => r.From <= now && r.Until > now)
             .Select(r => new { r.PersonId, r.IsBackup })
-            .ToListAsync(ct);
-        var ids = entries.Select(e => e.PersonId).Distinct().ToList();
-        var people = await db.People.AsNoTracking().Include(p => p.Organisation)
-            .Where(p => ids.Contains(p.Id) && p.Active && p.RegionId == regionId && p.Role == PersonRole.Partner)
-            .ToListAsync(ct);
-        var teamLead = await db.People.AsNoTracking()
-            .Where(p => p.RegionId == regionId && p.Role == PersonRole.TeamLead && p.Active)
-            .OrderBy(p => p.Name).FirstOrDefaultAsync(ct);
+            .ToList();
+        var ids = entries.Select(e => e.PersonId).ToHashSet();
+        var people = directory.ActiveByRegion[regionId].Where(p => ids.Contains(p.Id) && p.Role == PersonRole.Partner).ToList();
+        var teamLead = directory.ActiveByRegion[regionId].Where(p => p.Role == PersonRole.TeamLead)
+            .OrderBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault();
         bool? Reachable(Guid personId) =>
             check?.Targets.FirstOrDefault(t => t.PersonId == personId) is { } target ? check.Reachable(target) : null;
 

@@ -161,10 +161,20 @@ internal static class GroupCommitExtensions
         db.ChangeTracker.AutoDetectChangesEnabled = true;
         await group.WriteAsync((writer, _) =>
         {
-            foreach (var entity in added)
+            // The save detects changes once over the whole group; Entry() would otherwise scan each new row's
+            // navigations as it is attached (6 % of a PostgreSQL node's CPU in the raise-only profile).
+            writer.ChangeTracker.AutoDetectChangesEnabled = false;
+            try
             {
-                // Each row by itself: no graph walk that could take a loaded neighbour for a new row.
-                writer.Entry(entity).State = EntityState.Added;
+                foreach (var entity in added)
+                {
+                    // Each row by itself: no graph walk that could take a loaded neighbour for a new row.
+                    writer.Entry(entity).State = EntityState.Added;
+                }
+            }
+            finally
+            {
+                writer.ChangeTracker.AutoDetectChangesEnabled = true;
             }
             foreach (var pending in audit)
             {
