@@ -29,6 +29,8 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
         builder.Property(a => a.InstructionByName).HasMaxLength(200);
         builder.HasIndex(a => a.ShortCode);
         builder.HasIndex(a => new { a.RaisedById, a.IdempotencyKey }).IsUnique();
+        // The burst limit reads a person's latest alerts on every raise (RaiseBurst).
+        builder.HasIndex(a => new { a.RaisedById, a.RaisedAt });
         builder.HasIndex(a => new { a.RegionId, a.Status });
         builder.HasIndex(a => new { a.PurgedAt, a.ClosedAt });
         builder.HasMany(a => a.Recipients).WithOne().HasForeignKey(r => r.AlertId).HasPrincipalKey(a => a.Id);

@@ -293,6 +293,8 @@ namespace AlertHub.Infrastructure.Data.Migrations.Postgres
                     b.HasIndex("RaisedById", "IdempotencyKey")
                         .IsUnique();
 
+                    b.HasIndex("RaisedById", "RaisedAt");
+
                     b.HasIndex("RegionId", "Status");
 
                     b.ToTable("Alerts");

@@ -286,6 +286,8 @@ namespace AlertHub.Infrastructure.Data.Migrations.Sqlite
                     b.HasIndex("RaisedById", "IdempotencyKey")
                         .IsUnique();
 
+                    b.HasIndex("RaisedById", "RaisedAt");
+
                     b.HasIndex("RegionId", "Status");
 
                     b.ToTable("Alerts");
