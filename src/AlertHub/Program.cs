@@ -15,7 +15,10 @@ using AlertHub.Privacy;
 using AlertHub.Readiness;
 using AlertHub.Web;
 
-var builder = WebApplication.CreateBuilder(args);
+// Issue 16: settings are read once at start. Reloading them on change made the host watch its whole content root,
+// where the SQLite database and its WAL live (data/), and wake on every write: 5–6 % of a SQLite node's CPU.
+// `--hostBuilder:reloadConfigOnChange=true` on the command line turns the watcher back on.
+var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
 builder.AddInfrastructure();
 builder.AddAccounts();
 builder.AddSecurity();

@@ -44,6 +44,8 @@ internal static class AlertsSetup
                 });
             services.AddSingleton<HubLifetimeManager<AlertsHub>>(sp => new Delivery.Push.LocalFallbackLifetimeManager<AlertsHub>(
                 ActivatorUtilities.CreateInstance<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisHubLifetimeManager<AlertsHub>>(sp),
+                sp.GetRequiredService<Delivery.Push.BackplaneWatch>(),
+                sp.GetRequiredService<IHubProtocolResolver>(),
                 sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Delivery.Push.OutboxOptions>>().Value.PublishTimeout / 2,
                 sp.GetRequiredService<ILogger<Delivery.Push.LocalFallbackLifetimeManager<AlertsHub>>>()));
         }

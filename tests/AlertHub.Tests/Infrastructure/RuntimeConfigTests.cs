@@ -1,4 +1,8 @@
 using System.Text.Json;
+using AlertHub.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AlertHub.Tests.Infrastructure;
 
@@ -13,5 +17,16 @@ public sealed class RuntimeConfigTests
         // Issue 16: a node shares its cores with the database, Redis or another node; spinning workers took their CPU.
         Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
         Assert.True(properties.GetProperty("System.GC.Server").GetBoolean());
+    }
+
+    [Fact]
+    public async Task SettingsFiles_AreNotWatched_SoDatabaseWritesUnderTheContentRootWakeNothing()
+    {
+        await using var host = await TestHost.StartAsync();
+        var configuration = (IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>();
+        var files = configuration.Providers.OfType<JsonConfigurationProvider>().Select(p => p.Source).ToList();
+        Assert.NotEmpty(files);
+        // Issue 16: a watched content root woke on every SQLite WAL write (5–6 % of a node's CPU).
+        Assert.All(files, source => Assert.False(source.ReloadOnChange, source.Path));
     }
 }

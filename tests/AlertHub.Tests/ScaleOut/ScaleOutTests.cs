@@ -31,6 +31,26 @@ public sealed class ScaleOutTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task AnAlert_GoesThroughRedisAsOnePublishForItsWholeAudience_NotOnePerRecipient()
+    {
+        await using var cluster = await Cluster.StartAsync(redis);
+        var police = await cluster.B.ListenAsync(TestHost.Police);
+        var youthWork = await cluster.B.ListenAsync(TestHost.YouthWork);
+        var coordinator = await cluster.A.LoginAsync(TestHost.Coordinator);
+        await using var monitor = await RedisMonitor.StartAsync(cluster.Redis.Port);
+
+        var alert = await coordinator.RaiseAsync();
+        await police.WaitForAsync(HubNames.AlertRaised, a => a.Id == alert.Id, TimeSpan.FromSeconds(5));
+        await youthWork.WaitForAsync(HubNames.AlertRaised, a => a.Id == alert.Id, TimeSpan.FromSeconds(5));
+
+        // Issue 16: SignalR's own backplane published (and serialized) the alert once per recipient.
+        Assert.True(alert.Recipients.Count >= 3, $"{alert.Recipients.Count} recipients");
+        var publishes = monitor.Commands.Where(c => c.StartsWith("\"PUBLISH\"", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.DoesNotContain(publishes, c => c.Contains(":user:", StringComparison.Ordinal));
+        Assert.Single(publishes, c => c.Contains("AlertsHub:users\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task TokenIssuedByNodeA_IsAcceptedByNodeB()
     {
         await using var cluster = await Cluster.StartAsync(redis);
@@ -186,5 +206,58 @@ public sealed class ScaleOutTests(RedisFixture redis)
 
         public Task PublishRecipientsChangedAsync(IReadOnlyList<string> followers, RecipientsChangedDto delta) =>
             throw new InvalidOperationException("this node is dead");
+    }
+}
+
+/// <summary>Redis's MONITOR on a socket of its own: every command any client sends, as Redis logs it.</summary>
+internal sealed class RedisMonitor : IAsyncDisposable
+{
+    private readonly System.Net.Sockets.TcpClient _client;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _reading;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _commands = new();
+
+    private RedisMonitor(System.Net.Sockets.TcpClient client, StreamReader reader)
+    {
+        _client = client;
+        _reading = Task.Run(async () =>
+        {
+            while (await reader.ReadLineAsync(_stop.Token) is { } line)
+            {
+                // +1733580000.123456 [0 127.0.0.1:40000] "PUBLISH" "channel" "payload"
+                if (line.IndexOf("] ", StringComparison.Ordinal) is var at and > 0)
+                {
+                    _commands.Enqueue(line[(at + 2)..]);
+                }
+            }
+        });
+    }
+
+    public IReadOnlyList<string> Commands => [.. _commands];
+
+    public static async Task<RedisMonitor> StartAsync(int port)
+    {
+        var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var stream = client.GetStream();
+        await stream.WriteAsync("MONITOR\r\n"u8.ToArray());
+        var reader = new StreamReader(stream);
+        var ok = await reader.ReadLineAsync();
+        Assert.Equal("+OK", ok);
+        return new RedisMonitor(client, reader);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _client.Dispose();
+        try
+        {
+            await _reading;
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+        _stop.Dispose();
     }
 }

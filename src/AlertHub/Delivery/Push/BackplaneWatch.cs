@@ -12,6 +12,11 @@ internal sealed class BackplaneWatch(TimeProvider time, ILogger<BackplaneWatch> 
 {
     private long _failedAtTicks;
 
+    private readonly TaskCompletionSource<IConnectionMultiplexer> _connection = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The SignalR backplane's own multiplexer, once SignalR has made it (its prefix applies to every channel).</summary>
+    public Task<IConnectionMultiplexer> Connection => _connection.Task;
+
     /// <summary>True from a connection failure until the connection is restored.</summary>
     public bool IsDown => Interlocked.Read(ref _failedAtTicks) != 0;
 
@@ -48,6 +53,7 @@ internal sealed class BackplaneWatch(TimeProvider time, ILogger<BackplaneWatch> 
                 }
             });
         };
+        _connection.TrySetResult(connection);
         return connection;
     }
 }
