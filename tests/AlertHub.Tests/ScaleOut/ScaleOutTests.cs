@@ -120,6 +120,28 @@ public sealed class ScaleOutTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task RedisDown_ADeviceStillConnects_HearsItsOwnNode_AndOnceRedisIsBackTheOtherNodeToo()
+    {
+        await using var cluster = await Cluster.StartAsync(redis, TestHost.QuietTimers());
+        var coordinatorA = await cluster.A.LoginAsync(TestHost.Coordinator);
+        var coordinatorB = await cluster.B.LoginAsync(TestHost.Coordinator);
+        await cluster.Redis.KillAsync();
+
+        // SignalR's own backplane refused every new connection while Redis was away: a phone that reconnected then
+        // heard nothing, not even from its own node. Node B has had no connection yet, so it subscribes now or later.
+        var police = await cluster.B.ListenAsync(TestHost.Police);
+        var local = await coordinatorB.RaiseAsync(idempotencyKey: "while-down");
+        await police.WaitForAsync(HubNames.AlertRaised, a => a.Id == local.Id, TimeSpan.FromSeconds(10));
+
+        await cluster.Redis.RestartAsync();
+        await Eventually.HoldsAsync(async () => (await cluster.B.CreateHttp().GetAsync("/health/ready")).StatusCode,
+            s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "B ready again");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // past B's redelivery of the outage window: what follows is pushed
+        var remote = await coordinatorA.RaiseAsync(idempotencyKey: "after");
+        await police.WaitForAsync(HubNames.AlertRaised, a => a.Id == remote.Id, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task NodeDyingAfterCommitBeforePush_IsCoveredByTheOtherNode_AndItsClientsCatchUpThere()
     {
         await using var cluster = await Cluster.StartAsync(redis, onlyA: services => services.AddSingleton<IPushPublisher, DeadAfterCommit>());

@@ -144,7 +144,18 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {
         _local[connection.ConnectionId] = connection;
-        await redis.OnConnectedAsync(connection);
+        try
+        {
+            await redis.OnConnectedAsync(connection);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // SignalR's backplane refused every new connection while Redis was away. The connection is served by this
+            // node meanwhile (pushes to its person come through the users channel once Redis is back, and from this
+            // node's own writes until then); it joins its groups again through FollowerPresence's retry.
+            logger.LogWarning("Redis unavailable ({Error}): connection {ConnectionId} is served by this node only until Redis is back",
+                e.GetType().Name, connection.ConnectionId);
+        }
         try
         {
             // Subscribed before the connection counts: a push to this user from another node cannot pass it by.
