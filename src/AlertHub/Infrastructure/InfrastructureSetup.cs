@@ -129,7 +129,7 @@ internal static class InfrastructureSetup
                 throw new InvalidOperationException("Database:Provider=Postgres needs ConnectionStrings:AlertHub.");
             }
             // No retrying execution strategy: it refuses the explicit transactions the import and accounts use.
-            options.UseNpgsql(connectionString);
+            options.UseNpgsql(PostgresConnections.WithDefaults(connectionString));
             return;
         }
         if (string.IsNullOrEmpty(connectionString))
