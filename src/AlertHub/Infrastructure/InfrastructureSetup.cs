@@ -38,13 +38,16 @@ internal static class InfrastructureSetup
         services.AddOptions<DemoOptions>().Configure(o =>
             o.Enabled = builder.Configuration.GetValue<bool?>("Demo:Enabled") ?? builder.Environment.IsDevelopment());
 
-        if (IsPostgres(builder))
+        // The options are built for every request scope; the connection string (with its defaults) only once.
+        var postgres = IsPostgres(builder);
+        var connectionString = new Lazy<string>(() => DatabaseConnectionString(builder, postgres));
+        if (postgres)
         {
-            services.AddDbContext<AlertHubDbContext, PostgresAlertHubDbContext>(options => UseDatabase(options, builder));
+            services.AddDbContext<AlertHubDbContext, PostgresAlertHubDbContext>(options => UseDatabase(options, postgres, connectionString.Value));
         }
         else
         {
-            services.AddDbContext<AlertHubDbContext>(options => UseDatabase(options, builder));
+            services.AddDbContext<AlertHubDbContext>(options => UseDatabase(options, postgres, connectionString.Value));
         }
         // Keys in the database: a token issued by one node is accepted by every other node. With
         // DataProtection:CertificatePath they are encrypted with that certificate before they are stored.
@@ -118,29 +121,38 @@ internal static class InfrastructureSetup
     private static bool IsPostgres(WebApplicationBuilder builder) =>
         string.Equals(builder.Configuration["Database:Provider"], "Postgres", StringComparison.OrdinalIgnoreCase);
 
-    private static void UseDatabase(DbContextOptionsBuilder options, WebApplicationBuilder builder)
+    private static string DatabaseConnectionString(WebApplicationBuilder builder, bool postgres)
     {
-        options.AddInterceptors(Privacy.AuditInterceptor.Instance);
         var connectionString = builder.Configuration.GetConnectionString("AlertHub");
-        if (IsPostgres(builder))
+        if (postgres)
         {
             if (string.IsNullOrEmpty(connectionString))
             {
                 throw new InvalidOperationException("Database:Provider=Postgres needs ConnectionStrings:AlertHub.");
             }
-            // No retrying execution strategy: it refuses the explicit transactions the import and accounts use.
-            options.UseNpgsql(PostgresConnections.WithDefaults(connectionString));
-            return;
+            return PostgresConnections.WithDefaults(connectionString);
         }
-        if (string.IsNullOrEmpty(connectionString))
+        if (!string.IsNullOrEmpty(connectionString))
         {
-            var dataDirectory = Path.Combine(builder.Environment.ContentRootPath, "data");
-            Directory.CreateDirectory(dataDirectory);
-            connectionString = new SqliteConnectionStringBuilder
-            {
-                DataSource = Path.Combine(dataDirectory, "alerthub.db"),
-                DefaultTimeout = 30,
-            }.ToString();
+            return connectionString;
+        }
+        var dataDirectory = Path.Combine(builder.Environment.ContentRootPath, "data");
+        Directory.CreateDirectory(dataDirectory);
+        return new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDirectory, "alerthub.db"),
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    private static void UseDatabase(DbContextOptionsBuilder options, bool postgres, string connectionString)
+    {
+        options.AddInterceptors(Privacy.AuditInterceptor.Instance);
+        if (postgres)
+        {
+            // No retrying execution strategy: it refuses the explicit transactions the import and accounts use.
+            options.UseNpgsql(connectionString);
+            return;
         }
         options.UseSqlite(connectionString);
         options.AddInterceptors(Data.SqliteWriteGate.Instance);

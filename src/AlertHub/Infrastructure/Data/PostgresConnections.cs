@@ -27,14 +27,18 @@ internal static class PostgresConnections
         var written = new DbConnectionStringBuilder { ConnectionString = connectionString };
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         // An explicit value, also 0 or false (off), is the operator's choice.
-        if (!written.ContainsKey("Max Auto Prepare") && !written.ContainsKey("MaxAutoPrepare"))
+        if (!Sets(written, "Max Auto Prepare"))
         {
             builder.MaxAutoPrepare = MaxAutoPrepare;
         }
-        if (!written.ContainsKey("No Reset On Close") && !written.ContainsKey("NoResetOnClose"))
+        if (!Sets(written, "No Reset On Close"))
         {
             builder.NoResetOnClose = true;
         }
         return builder.ConnectionString;
     }
+
+    /// <summary>Npgsql takes a keyword with or without its spaces ("Max Auto Prepare", "MaxAutoPrepare"), in any case.</summary>
+    private static bool Sets(DbConnectionStringBuilder written, string keyword) =>
+        written.ContainsKey(keyword) || written.ContainsKey(keyword.Replace(" ", "", StringComparison.Ordinal));
 }
