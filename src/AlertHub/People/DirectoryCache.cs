@@ -14,6 +14,7 @@ internal sealed class DirectorySnapshot
     {
         Version = version;
         Schools = schools.ToDictionary(s => s.Id, StringComparer.Ordinal);
+        ActiveById = people.Where(p => p.Active).ToDictionary(p => p.Id);
         ActiveByRegion = people.Where(p => p.Active && p.RegionId is not null).ToLookup(p => p.RegionId!, StringComparer.Ordinal);
         ContactsBySchool = contacts.ToLookup(c => c.SchoolId, c => c.PersonId, StringComparer.Ordinal);
         RosterByRegion = roster.ToLookup(r => r.RegionId, StringComparer.Ordinal);
@@ -25,6 +26,9 @@ internal sealed class DirectorySnapshot
     public IReadOnlyDictionary<string, School> Schools { get; }
 
     public ILookup<string, Person> ActiveByRegion { get; }
+
+    /// <summary>Every active person (also those of no region, such as an admin): the callers of a scope (<see cref="Infrastructure.Security.Callers"/>).</summary>
+    public IReadOnlyDictionary<Guid, Person> ActiveById { get; }
 
     public ILookup<string, Guid> ContactsBySchool { get; }
 

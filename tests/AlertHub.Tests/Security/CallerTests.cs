@@ -95,7 +95,7 @@ public sealed class CallerTests
     }
 
     [Fact]
-    public async Task TheCaller_IsLoadedOnce_ForTheAudit_TheCheckAndTheHandler()
+    public async Task TheCaller_IsLoadedOnce_ForTheAudit_TheCheckAndTheHandler_FromTheDirectoryTheRaiseIsRoutedFrom()
     {
         var counter = new PeopleQueries();
         await using var host = await TestHost.StartAsync(services: s =>
@@ -105,20 +105,44 @@ public sealed class CallerTests
         });
         var coordinator = await host.LoginAsync(TestHost.Coordinator);
         var alert = await coordinator.RaiseAsync();
-        await using var scope = host.Services.CreateAsyncScope();
         var coordinatorId = (await coordinator.GetMeAsync()).PersonId;
 
-        // An audited view by a person, through the whole pipeline (audit, authorization, validation, handler).
-        counter.Reset();
-        var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
-        var seen = await mediator.Send(new GetAlert(coordinatorId, alert.Id));
-        Assert.Equal(alert.Id, seen.Id);
-        Assert.Equal(1, counter.ById);
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            // An audited view by a person, through the whole pipeline (audit, authorization, validation, handler).
+            counter.Reset(scope.ServiceProvider.GetRequiredService<AlertHubDbContext>());
+            var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+            var seen = await mediator.Send(new GetAlert(coordinatorId, alert.Id));
+            Assert.Equal(alert.Id, seen.Id);
+            // Issue 16: an active person is taken from the directory snapshot, after one read of its version.
+            Assert.Equal((0, 1), (counter.ById, counter.DirectoryVersions));
 
-        // The scope's caller is the one the handler used.
-        var callers = scope.ServiceProvider.GetRequiredService<Callers>();
-        Assert.Equal(coordinatorId, (await callers.ActiveAsync(coordinatorId, CancellationToken.None)).Id);
-        Assert.Equal(1, counter.ById);
+            // The scope's caller is the one the handler used.
+            var callers = scope.ServiceProvider.GetRequiredService<Callers>();
+            Assert.Equal(coordinatorId, (await callers.ActiveAsync(coordinatorId, CancellationToken.None)).Id);
+            Assert.Equal((0, 1), (counter.ById, counter.DirectoryVersions));
+        }
+
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            // A raise: the caller, the routing and the coverage notice all read the one version of the scope.
+            counter.Reset(scope.ServiceProvider.GetRequiredService<AlertHubDbContext>());
+            var raised = await scope.ServiceProvider.GetRequiredService<IMediator>()
+                .Send(new RaiseAlert(coordinatorId, null, AlertKind.Fight, null, null));
+            Assert.True(raised.Created);
+            Assert.Equal((0, 1), (counter.ById, counter.DirectoryVersions));
+        }
+
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            // An id that is no active person is looked up in the table (the audit names a deactivated actor too).
+            counter.Reset(scope.ServiceProvider.GetRequiredService<AlertHubDbContext>());
+            var callers = scope.ServiceProvider.GetRequiredService<Callers>();
+            var nobody = Guid.NewGuid();
+            Assert.Null(await callers.FindAsync(nobody, CancellationToken.None));
+            await Assert.ThrowsAsync<AlertHub.Infrastructure.Errors.ForbiddenException>(async () => await callers.ActiveAsync(nobody, CancellationToken.None));
+            Assert.Equal(1, counter.ById);
+        }
     }
 
     /// <summary>Messages that are no view or change of an alert, evaluation or person someone could be asked about.</summary>
@@ -174,19 +198,31 @@ public sealed class CallerTests
         Assert.True(stale.Count == 0, "No such message (any more): " + string.Join(", ", stale));
     }
 
-    /// <summary>Counts the commands that load one person by id.</summary>
+    /// <summary>Counts the commands that load one person by id, and the reads of the directory version.</summary>
     private sealed class PeopleQueries : DbCommandInterceptor
     {
         private readonly ConcurrentQueue<string> _commands = new();
+        private DbContext? _only;
 
         public int ById => _commands.Count(c => c.Contains("FROM \"People\"", StringComparison.Ordinal) && c.Contains("\"Id\" = ", StringComparison.Ordinal));
 
-        public void Reset() => _commands.Clear();
+        /// <summary>Reads of the directory version (<see cref="AlertHub.People.DirectoryCache"/>).</summary>
+        public int DirectoryVersions => _commands.Count(c => c.Contains("FROM \"ChangeCounters\"", StringComparison.Ordinal));
+
+        /// <summary>From now on, only the commands of this scope's context (a push or the group writer runs in scopes of its own).</summary>
+        public void Reset(DbContext? only = null)
+        {
+            _only = only;
+            _commands.Clear();
+        }
 
         public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
             DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
         {
-            _commands.Enqueue(command.CommandText);
+            if (_only is null || ReferenceEquals(eventData.Context, _only))
+            {
+                _commands.Enqueue(command.CommandText);
+            }
             return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
         }
     }

@@ -27,9 +27,13 @@ internal sealed class AllowedAttribute(string refusal, params PersonRole[] roles
 
 /// <summary>
 /// STYLE 18: the caller, loaded once per request or hub call (a scope) and shared by the audit, the authorization
-/// behaviour and the handler (it was loaded by each of them before).
+/// behaviour and the handler (it was loaded by each of them before). An active person comes from the directory
+/// snapshot of the scope (issue 16): the one a raise is routed from, read at the directory version of this request,
+/// so a raise reads the version once instead of the version and the person. Every change of a person raises that
+/// version (<see cref="DirectoryVersionStep"/>), so a deactivation or a new role counts from the next request on, on
+/// every node. The person is shared with every request of the node: read it, never change or attach it.
 /// </summary>
-internal sealed class Callers(AlertHubDbContext db)
+internal sealed class Callers(AlertHubDbContext db, Alerts.AlertAudience audience)
 {
     private readonly Dictionary<Guid, Person?> _loaded = [];
 
@@ -38,7 +42,9 @@ internal sealed class Callers(AlertHubDbContext db)
     {
         if (!_loaded.TryGetValue(personId, out var person))
         {
-            person = await db.People.AsNoTracking().FirstOrDefaultAsync(p => p.Id == personId, ct);
+            // Not active (or no person at all): from the table, as the snapshot holds active people only.
+            person = (await audience.DirectoryAsync(ct)).ActiveById.GetValueOrDefault(personId)
+                ?? await db.People.AsNoTracking().FirstOrDefaultAsync(p => p.Id == personId, ct);
             _loaded[personId] = person;
         }
         return person;
