@@ -18,6 +18,8 @@ internal static class AlertsSetup
         services.AddScoped<Infrastructure.Data.ISaveChangesStep, People.DirectoryVersionStep>();
         services.AddSingleton<RaiseBurst>();
         services.AddScoped<AlertVersions>();
+        services.AddScoped<RecipientRows>();
+        services.AddScoped<Infrastructure.Data.ISaveChangesStep>(sp => sp.GetRequiredService<RecipientRows>());
         services.AddScoped<Infrastructure.Data.ISaveChangesStep>(sp => sp.GetRequiredService<AlertVersions>());
         var signalR = services.AddSignalR(options =>
             {

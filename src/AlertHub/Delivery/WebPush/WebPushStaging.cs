@@ -13,7 +13,7 @@ namespace AlertHub.Delivery.WebPush;
 /// recipient; every new Pending push row (these, and the repeat job's) gets its <c>webpush-send</c> job. After the
 /// commit the job worker is woken. No handler knows about Web Push.
 /// </summary>
-internal sealed class WebPushStaging(JobWorker worker, TimeProvider time, IOptions<PushOptions> options) : ISaveChangesStep
+internal sealed class WebPushStaging(JobWorker worker, TimeProvider time, IOptions<PushOptions> options, RecipientRows rows) : ISaveChangesStep
 {
     private readonly List<object> _derived = [];
     private bool _wake;
@@ -24,7 +24,9 @@ internal sealed class WebPushStaging(JobWorker worker, TimeProvider time, IOptio
     {
         Discard(db);
         var now = time.Now();
-        var added = db.ChangeTracker.Entries<Recipient>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+        // Tracked ones (an escalation) and those of new alerts in a group commit, which are written as rows.
+        var added = db.ChangeTracker.Entries<Recipient>().Where(e => e.State == EntityState.Added).Select(e => e.Entity)
+            .Concat(rows.Pending).ToList();
         if (added.Count > 0)
         {
             var raised = db.ChangeTracker.Entries<Alert>().Where(e => e.State == EntityState.Added).Select(e => e.Entity.Id).ToHashSet();

@@ -60,6 +60,9 @@ internal class AlertHubDbContext(DbContextOptions options, IEnumerable<ISaveChan
     /// <summary>Audit entries of the change being handled, written by <see cref="AuditInterceptor"/> with it.</summary>
     internal AuditTrail AuditTrail { get; } = new();
 
+    /// <summary>This context's save step of that type (the scope's instance), if the context has one.</summary>
+    internal T? Step<T>() where T : class, ISaveChangesStep => _steps.OfType<T>().FirstOrDefault();
+
     public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
         SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult();
 

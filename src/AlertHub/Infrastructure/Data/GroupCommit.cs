@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using AlertHub.Alerts;
 using AlertHub.Privacy;
 using Microsoft.EntityFrameworkCore;
 
@@ -147,6 +148,10 @@ internal static class GroupCommitExtensions
             throw new InvalidOperationException("SaveInGroupAsync moves new rows only.");
         }
         var added = entries.Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+        // The recipients of a new alert go as rows (Alerts/RecipientRows): not one tracked entity each in the writer.
+        var raised = added.OfType<Alert>().ToList();
+        var recipients = raised.SelectMany(a => a.Recipients).ToHashSet<Recipient>(ReferenceEqualityComparer.Instance);
+        added.RemoveAll(e => e is Recipient r && recipients.Contains(r));
         var audit = db.AuditTrail.Unsaved.ToList();
         // Detected just above; each lookup below would otherwise scan the request's rows again.
         db.ChangeTracker.AutoDetectChangesEnabled = false;
@@ -168,8 +173,27 @@ internal static class GroupCommitExtensions
             {
                 foreach (var entity in added)
                 {
-                    // Each row by itself: no graph walk that could take a loaded neighbour for a new row.
+                    // Each row by itself: no graph walk that could take a loaded neighbour for a new row, nor an
+                    // alert's recipients, which the writer's RecipientRows writes right after the alerts.
                     writer.Entry(entity).State = EntityState.Added;
+                }
+                if (writer.Step<RecipientRows>() is { } rows)
+                {
+                    foreach (var alert in raised)
+                    {
+                        foreach (var recipient in alert.Recipients)
+                        {
+                            recipient.AlertId = alert.Id;
+                        }
+                        rows.Add(alert.Recipients);
+                    }
+                }
+                else
+                {
+                    foreach (var recipient in recipients)
+                    {
+                        writer.Entry(recipient).State = EntityState.Added;
+                    }
                 }
             }
             finally
