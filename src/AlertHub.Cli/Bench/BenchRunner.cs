@@ -354,6 +354,10 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
             {
                 await Task.Delay(100, ct);
             }
+            if (isAlertHub)
+            {
+                await ServerMemory.AnalyzeAsync(nodeHttp[0], ct);
+            }
             await AtRateAsync(warmup, alerts, $"{name}: melden ({settings.Rate:0.#}/s)");
 
             // Open loop: alert i is due at start + i/rate whatever happened to the ones before it.
@@ -477,6 +481,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         {
             await ClosedLoopAsync(settings.Warmup.TotalSeconds, "AlertHub: opwarmen");
         }
+        await ServerMemory.AnalyzeAsync(nodeHttp[0], ct);
         var (histogram, stored, errors, elapsed) = await ClosedLoopAsync(settings.Duration.TotalSeconds, "AlertHub: melden zo snel als het kan");
         return new RaiseOnlyResult(settings.Database, urls.Count, settings.RaiseConcurrency, warm.Recipients.Count, Math.Round(elapsed, 2), stored, errors,
             Math.Round(stored / elapsed, 1), LatencySummary.From(histogram), settings.Warmup.TotalSeconds);
