@@ -12,7 +12,8 @@ namespace AlertHub.Infrastructure.Data;
 /// New rows of one entity type written as multi-row INSERTs instead of one tracked entity each (issue 16: EF's
 /// per-entity work was most of what a raise cost the group writer on PostgreSQL). The table, the columns and every
 /// value's conversion (enums by name, times in UTC or as ticks) come from EF's model and type mappings, so the rows
-/// are the ones EF would have written. Statements come in a few fixed sizes, so each size is one prepared statement.
+/// are the ones EF would have written. On PostgreSQL it is one statement of arrays; on SQLite (in process, no round
+/// trips) statements of a few fixed sizes, so each size is one prepared statement.
 /// Runs inside the caller's transaction; the rows are not tracked afterwards.
 /// </summary>
 internal static class RowInserts
@@ -37,6 +38,11 @@ internal static class RowInserts
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("RowInserts runs inside the save's transaction.");
+        if (db.Database.IsNpgsql())
+        {
+            await InsertAsArraysAsync(db, type, table, rows, connection, transaction, helper, ct);
+            return;
+        }
         var done = 0;
         foreach (var size in Sizes)
         {
@@ -60,6 +66,38 @@ internal static class RowInserts
                 done += size;
             }
         }
+    }
+
+    /// <summary>
+    /// PostgreSQL: all rows in one statement of one shape, one array per column (<c>INSERT … SELECT * FROM
+    /// unnest(…)</c>), so a group is one round trip and one prepared statement however many rows it has.
+    /// </summary>
+    private static async Task InsertAsArraysAsync<T>(AlertHubDbContext db, IEntityType type, Table table, IReadOnlyList<T> rows,
+        DbConnection connection, DbTransaction transaction, ISqlGenerationHelper helper, CancellationToken ct) where T : class
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandTimeout = db.Database.GetCommandTimeout() ?? command.CommandTimeout;
+        command.CommandText = Texts.GetOrAdd((type, 0), _ => new StringBuilder("INSERT INTO ")
+            .Append(helper.DelimitIdentifier(type.GetTableName()!, type.GetSchema()))
+            .Append(" (")
+            .AppendJoin(", ", table.Columns.Select(c => helper.DelimitIdentifier(c.Column)))
+            .Append(") SELECT * FROM unnest(")
+            .AppendJoin(", ", table.Columns.Select((_, c) => helper.GenerateParameterNamePlaceholder(table.Names[c])))
+            .Append(')')
+            .ToString());
+        for (var c = 0; c < table.Columns.Count; c++)
+        {
+            var column = table.Columns[c];
+            var values = Array.CreateInstance(column.ProviderType, rows.Count);
+            for (var r = 0; r < rows.Count; r++)
+            {
+                var value = column.Getter.GetClrValue(rows[r]);
+                values.SetValue(value is null || column.Mapping.Converter is not { } converter ? value : converter.ConvertToProvider(value), r);
+            }
+            command.Parameters.Add(new Npgsql.NpgsqlParameter(table.Names[c], values));
+        }
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     private static string Text(IEntityType type, Table table, int size, ISqlGenerationHelper helper)
@@ -89,7 +127,7 @@ internal static class RowInserts
             var table = StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema());
             Columns = type.GetProperties()
                 .Select(p => new TableColumn(p, p.GetColumnName(table) ?? throw new InvalidOperationException($"{p.Name} has no column."),
-                    p.GetRelationalTypeMapping(), p.GetGetter()))
+                    p.GetRelationalTypeMapping(), p.GetGetter(), ProviderType(p)))
                 .ToList();
             Names = Enumerable.Range(0, Sizes[0] * Columns.Count)
                 .Select(i => "p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
@@ -100,5 +138,13 @@ internal static class RowInserts
         public string[] Names { get; }
     }
 
-    private sealed record TableColumn(IProperty Property, string Column, RelationalTypeMapping Mapping, IClrPropertyGetter Getter);
+    /// <summary>The element type of a column's array: what EF hands the provider, nullable where the column is.</summary>
+    private static Type ProviderType(IProperty property)
+    {
+        var provider = property.GetRelationalTypeMapping().Converter?.ProviderClrType ?? property.ClrType;
+        provider = Nullable.GetUnderlyingType(provider) ?? provider;
+        return property.IsNullable && provider.IsValueType ? typeof(Nullable<>).MakeGenericType(provider) : provider;
+    }
+
+    private sealed record TableColumn(IProperty Property, string Column, RelationalTypeMapping Mapping, IClrPropertyGetter Getter, Type ProviderType);
 }
