@@ -33,20 +33,20 @@ internal static class RowInserts
         var table = Tables.GetOrAdd(type, t => new Table(t));
         var columns = table.Columns;
         var helper = db.GetService<ISqlGenerationHelper>();
-        var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("RowInserts runs inside the save's transaction.");
         if (db.Database.IsNpgsql())
         {
-            await InsertAsArraysAsync(db, type, table, rows, connection, transaction, helper, ct);
+            await InsertAsArraysAsync(db, type, table, rows, transaction, helper, ct);
             return;
         }
         // SQLite runs in process: one prepared single-row statement, run once per row, costs no round trips. (Statements
         // of up to 256 rows halved raise-only on SQLite in the bench: 126–168 against 205–338 alerts/s.)
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandTimeout = db.Database.GetCommandTimeout() ?? command.CommandTimeout;
-        command.CommandText = Texts.GetOrAdd((type, 1), _ => Text(type, table, helper));
+        await using var command = NewCommand(db, transaction, Texts.GetOrAdd((type, 1), _ => Insert(type, table, helper)
+            .Append(" VALUES (")
+            .AppendJoin(", ", table.Columns.Select((_, c) => helper.GenerateParameterNamePlaceholder(table.Names[c])))
+            .Append(')')
+            .ToString()));
         foreach (var row in rows)
         {
             command.Parameters.Clear();
@@ -64,19 +64,13 @@ internal static class RowInserts
     /// unnest(…)</c>), so a group is one round trip and one prepared statement however many rows it has.
     /// </summary>
     private static async Task InsertAsArraysAsync<T>(AlertHubDbContext db, IEntityType type, Table table, IReadOnlyList<T> rows,
-        DbConnection connection, DbTransaction transaction, ISqlGenerationHelper helper, CancellationToken ct) where T : class
+        DbTransaction transaction, ISqlGenerationHelper helper, CancellationToken ct) where T : class
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandTimeout = db.Database.GetCommandTimeout() ?? command.CommandTimeout;
-        command.CommandText = Texts.GetOrAdd((type, 0), _ => new StringBuilder("INSERT INTO ")
-            .Append(helper.DelimitIdentifier(type.GetTableName()!, type.GetSchema()))
-            .Append(" (")
-            .AppendJoin(", ", table.Columns.Select(c => helper.DelimitIdentifier(c.Column)))
-            .Append(") SELECT * FROM unnest(")
+        await using var command = NewCommand(db, transaction, Texts.GetOrAdd((type, 0), _ => Insert(type, table, helper)
+            .Append(" SELECT * FROM unnest(")
             .AppendJoin(", ", table.Columns.Select((_, c) => helper.GenerateParameterNamePlaceholder(table.Names[c])))
             .Append(')')
-            .ToString());
+            .ToString()));
         for (var c = 0; c < table.Columns.Count; c++)
         {
             var column = table.Columns[c];
@@ -91,14 +85,20 @@ internal static class RowInserts
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static string Text(IEntityType type, Table table, ISqlGenerationHelper helper) => new StringBuilder("INSERT INTO ")
+    private static StringBuilder Insert(IEntityType type, Table table, ISqlGenerationHelper helper) => new StringBuilder("INSERT INTO ")
         .Append(helper.DelimitIdentifier(type.GetTableName()!, type.GetSchema()))
         .Append(" (")
         .AppendJoin(", ", table.Columns.Select(c => helper.DelimitIdentifier(c.Column)))
-        .Append(") VALUES (")
-        .AppendJoin(", ", table.Columns.Select((_, c) => helper.GenerateParameterNamePlaceholder(table.Names[c])))
-        .Append(')')
-        .ToString();
+        .Append(')');
+
+    private static DbCommand NewCommand(AlertHubDbContext db, DbTransaction transaction, string text)
+    {
+        var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandTimeout = db.Database.GetCommandTimeout() ?? command.CommandTimeout;
+        command.CommandText = text;
+        return command;
+    }
 
     /// <summary>The columns of an entity type's table as EF maps them, and a parameter name for each.</summary>
     private sealed class Table
