@@ -29,9 +29,10 @@ internal sealed class AllowedAttribute(string refusal, params PersonRole[] roles
 /// STYLE 18: the caller, loaded once per request or hub call (a scope) and shared by the audit, the authorization
 /// behaviour and the handler (it was loaded by each of them before). An active person comes from the directory
 /// snapshot of the scope (issue 16): the one a raise is routed from, read at the directory version of this request,
-/// so a raise reads the version once instead of the version and the person. Every change of a person raises that
-/// version (<see cref="DirectoryVersionStep"/>), so a deactivation or a new role counts from the next request on, on
-/// every node. The person is shared with every request of the node: read it, never change or attach it.
+/// so a raise reads the version once instead of the version and the person. Every save that changes a person raises
+/// that version (<see cref="DirectoryVersionStep"/>), so a deactivation or a new role counts from the next request
+/// on, on every node. (The SMS alarm-code counters are reset past the change tracker and may be stale here; nothing
+/// reads them from a caller.) The person is shared with every request of the node: read it, never change or attach it.
 /// </summary>
 internal sealed class Callers(AlertHubDbContext db, Alerts.AlertAudience audience)
 {
