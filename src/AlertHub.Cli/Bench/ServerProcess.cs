@@ -206,22 +206,6 @@ internal sealed record ServerMemory(
         return total;
     }
 
-    /// <summary>
-    /// The database's planner statistics, as a database in service has them (autovacuum's analyse); the bench's
-    /// database is new. Once, on one node: the nodes share the database. A hub without the endpoint is left as it is.
-    /// </summary>
-    public static async Task AnalyzeAsync(HttpClient http, CancellationToken ct)
-    {
-        try
-        {
-            using var answer = await http.PostAsync("/bench/analyze", null, ct);
-        }
-        catch (HttpRequestException)
-        {
-            // The bare hub, or a hub without bench support.
-        }
-    }
-
     public static async Task<ServerMemory?> ReadAsync(HttpClient http, CancellationToken ct)
     {
         try

@@ -22,7 +22,7 @@ internal sealed class RecipientRows : ISaveChangesStep
 
     public ValueTask<bool> BeforeSaveAsync(AlertHubDbContext db, CancellationToken ct) => ValueTask.FromResult(_pending.Count > 0);
 
-    public async ValueTask InTransactionAsync(AlertHubDbContext db, CancellationToken ct) => await RowInserts.InsertAsync(db, _pending, ct);
+    public ValueTask InTransactionAsync(AlertHubDbContext db, CancellationToken ct) => new(RowInserts.InsertAsync(db, _pending, ct));
 
     public void AfterCommit() => _pending.Clear();
 

@@ -177,23 +177,10 @@ internal static class GroupCommitExtensions
                     // alert's recipients, which the writer's RecipientRows writes right after the alerts.
                     writer.Entry(entity).State = EntityState.Added;
                 }
-                if (writer.Step<RecipientRows>() is { } rows)
+                var rows = writer.Step<RecipientRows>() ?? throw new InvalidOperationException("The writer has no RecipientRows step.");
+                foreach (var alert in raised)
                 {
-                    foreach (var alert in raised)
-                    {
-                        foreach (var recipient in alert.Recipients)
-                        {
-                            recipient.AlertId = alert.Id;
-                        }
-                        rows.Add(alert.Recipients);
-                    }
-                }
-                else
-                {
-                    foreach (var recipient in recipients)
-                    {
-                        writer.Entry(recipient).State = EntityState.Added;
-                    }
+                    rows.Add(alert.Recipients);
                 }
             }
             finally
