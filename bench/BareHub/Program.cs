@@ -1,13 +1,24 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
+using StackExchange.Redis;
 
 // The baseline of `alerthub bench`: the same SignalR transport and JSON protocol as AlertHub, with nothing else —
 // no database, no sign-in, no routing. POST /broadcast sends its body as-is to every connection as AlertRaised,
-// so the difference to AlertHub's figures is what AlertHub itself costs.
+// so the difference to AlertHub's figures is what AlertHub itself costs. With --Redis:Configuration its nodes share
+// SignalR's Redis backplane as AlertHub's nodes do (the same options as src/AlertHub/Infrastructure/RedisSetup.cs):
+// the baseline of a run with --nodes 2 is two bare nodes behind the same Redis.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Services.AddSignalR();
+var signalR = builder.Services.AddSignalR();
+if (builder.Configuration["Redis:Configuration"] is { Length: > 0 } redis)
+{
+    signalR.AddStackExchangeRedis(redis, options =>
+    {
+        options.Configuration.ChannelPrefix = RedisChannel.Literal(builder.Configuration["Redis:ChannelPrefix"] ?? "barehub");
+        options.Configuration.SocketManager = SocketManager.ThreadPool;
+    });
+}
 builder.Services.AddHostedService<AlertHub.BenchSupport.ParentWatch>();
 
 var app = builder.Build();

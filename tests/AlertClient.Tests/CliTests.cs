@@ -337,7 +337,7 @@ public sealed partial class CliTests
     }
 
     [Fact]
-    public async Task Bench_TwoNodesOnPostgresBehindRedis_EndToEnd_EveryAlertReachesTheConnectionsOfBothNodes()
+    public async Task Bench_TwoNodesOnPostgresBehindRedis_EndToEnd_EveryAlertReachesTheConnectionsOfBothNodes_InAlertHubAndInTheBaseline()
     {
         await using var redis = await RedisServer.StartAsync();
         var postgres = PostgresServer.Instance;
@@ -347,7 +347,7 @@ public sealed partial class CliTests
         {
             var exit = await cli.RunAsync("bench", "-n", "20", "--accounts", "4", "--coordinators", "2", "--rate", "2", "--seconds", "3", "--warmup", "0",
                 "--nodes", "2", "--postgres", $"Host=127.0.0.1;Port={postgres.Port};Username=postgres", "--redis", $"127.0.0.1:{redis.Port}",
-                "--no-bare", "--json", json);
+                "--json", json);
             Assert.True(exit == 0, cli.Output);
 
             var result = JsonSerializer.Deserialize<BenchResult>(await File.ReadAllTextAsync(json), BenchCommand.JsonOptions)!;
@@ -359,6 +359,13 @@ public sealed partial class CliTests
             Assert.Equal(0, hub.Lost);
             Assert.Equal(0, hub.Duplicates);
             Assert.NotNull(hub.Memory?.RssPerConnectionBytes);
+
+            // The baseline in the same set-up: two bare nodes behind the same Redis. Without the backplane each
+            // broadcast would reach only the connections of the node it was posted to, half of them.
+            var bare = result.Bare!;
+            Assert.Equal(2, bare.Nodes);
+            Assert.Equal((6 * 20, 6 * 20, 0L, 0L), (bare.Expected, bare.Delivered, bare.Lost, bare.Duplicates));
+            Assert.NotNull(result.RatioP99PerRecipient);
         }
         finally
         {

@@ -187,17 +187,37 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         }
     }
 
+    /// <summary>
+    /// The baseline in the same set-up as AlertHub: as many bare nodes, behind the same Redis (a channel prefix of
+    /// their own), so a two-node run compares two nodes with two nodes, each push crossing the backplane in both.
+    /// </summary>
     private async Task<FanOutTarget> StartBareAsync(string work, CancellationToken ct)
     {
         if (settings.BareUrl is { } url)
         {
             return new FanOutTarget([url], []);
         }
-        progress("BareHub starten", 0, 1);
         var dll = settings.BareDll ?? ServerBinaries.Find("bench/BareHub", "BareHub.dll");
-        var server = await ServerProcess.StartAsync(dll, [], work, ct, "BareHub");
-        progress("BareHub starten", 1, 1);
-        return new FanOutTarget([server.BaseAddress], [server]);
+        var redis = settings.Redis is { } r ? new[] { $"--Redis:Configuration={r}", $"--Redis:ChannelPrefix=bare-{Guid.NewGuid():N}" } : [];
+        var nodes = new List<ServerProcess>();
+        try
+        {
+            for (var i = 0; i < settings.Nodes; i++)
+            {
+                progress("BareHub starten", i, settings.Nodes);
+                nodes.Add(await ServerProcess.StartAsync(dll, redis, work, ct, $"BareHub-{i + 1}"));
+            }
+            progress("BareHub starten", settings.Nodes, settings.Nodes);
+            return new FanOutTarget(nodes.Select(n => n.BaseAddress).ToList(), nodes);
+        }
+        catch
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+            throw;
+        }
     }
 
     private async Task<TargetResult> FanOutAsync(string name, FanOutTarget target, CancellationToken ct)
@@ -211,7 +231,6 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         var warmAtRate = (int)Math.Round(settings.Rate * settings.Warmup.TotalSeconds);
         var warmup = WarmupAlerts + warmAtRate;
         var total = warmup + alerts;
-        using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
         var nodeHttp = urls.Select(u => new HttpClient { BaseAddress = u, Timeout = TimeSpan.FromSeconds(30) }).ToList();
         using var disposeNodeHttp = new Disposables(nodeHttp);
 
@@ -326,7 +345,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
                     else
                     {
                         var template = _template ?? throw new InvalidOperationException("No alert to copy for the bare hub.");
-                        using var response = await http.PostAsJsonAsync("/broadcast",
+                        using var response = await nodeHttp[number % nodeHttp.Count].PostAsJsonAsync("/broadcast",
                             template with { Id = Guid.NewGuid(), Note = $"bench:{number}" }, AlertHubJson.Options, ct);
                         response.EnsureSuccessStatusCode();
                     }
