@@ -188,6 +188,33 @@ public sealed class HubRefusalTests
         Assert.DoesNotContain(log.Entries, e => e.Category.StartsWith(Dispatcher, StringComparison.Ordinal) && e.Level >= LogLevel.Error);
     }
 
+    [Fact]
+    public async Task TheHubsFilters_AreTheNodesOwnInstances_InTheirOrder_NotLookedUpAgainOnEveryCall()
+    {
+        await using var host = await TestHost.StartAsync();
+        // Issue 16: by type, SignalR resolves and wraps each filter again on every invocation (every receipt).
+        // HubOptions keeps its filters in an internal list (SignalR's own HubFilterFactory wraps those added by type);
+        // a hub without options of its own (AlertsHub) takes the global ones.
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value;
+        var filters = (IEnumerable<IHubFilter>)typeof(HubOptions)
+            .GetProperty("HubFilters", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(options)!;
+        Assert.Equal(
+            new object[]
+            {
+                host.Services.GetRequiredService<ConnectionRegistry>(),
+                host.Services.GetRequiredService<HubInvocationLimiter>(),
+                host.Services.GetRequiredService<HubErrorFilter>(),
+            },
+            filters.Cast<object>(), ReferenceEqualityComparer.Instance);
+        // And they still work as filters: a connection is registered, a receipt goes through.
+        var police = await host.ListenAsync(TestHost.Police);
+        Assert.Equal(1, host.Services.GetRequiredService<ConnectionRegistry>().Count);
+        var coordinator = await host.LoginAsync(TestHost.Coordinator);
+        var alert = await coordinator.RaiseAsync(idempotencyKey: "filters");
+        await Eventually.TrueAsync(() => police.Raised.Any(a => a.Id == alert.Id), "the push reached the device", TimeSpan.FromSeconds(10));
+        await police.Connection.InvokeAsync(HubNames.ConfirmReceipt, alert.Id);
+    }
+
     /// <summary>
     /// Fires <paramref name="calls"/> GetAlertsSince at once on one connection; answers how many the limit refused.
     /// They ask for nothing (past the last sequence) so each is quick: slow calls would let the bucket refill in between.
