@@ -10,7 +10,7 @@ namespace AlertHub.Tests.Infrastructure;
 public sealed class RuntimeConfigTests
 {
     [Fact]
-    public void ThreadPoolWorkers_DoNotSpin_AndTheWorkstationCollectorRunsInTheBackground()
+    public void ThreadPoolWorkers_DoNotSpin_TheWorkstationCollectorRunsInTheBackground_AndThereIsNoDynamicPgo()
     {
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "AlertHub.runtimeconfig.json")));
         var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
@@ -19,6 +19,8 @@ public sealed class RuntimeConfigTests
         // Issue 16: the server collector's heaps and threads per core fought the other processes on those cores.
         Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
         Assert.True(properties.GetProperty("System.GC.Concurrent").GetBoolean());
+        // Issue 16: under full load the instrumented tier kept the nodes compiling a minute after the start.
+        Assert.False(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean());
     }
 
     [Fact]
