@@ -6,7 +6,7 @@ using StackExchange.Redis;
 // The baseline of `alerthub bench`: the same SignalR transport and JSON protocol as AlertHub, with nothing else —
 // no database, no sign-in, no routing. POST /broadcast sends its body as-is to every connection as AlertRaised,
 // so the difference to AlertHub's figures is what AlertHub itself costs. With --Redis:Configuration its nodes share
-// SignalR's Redis backplane as AlertHub's nodes do (the same options as src/AlertHub/Infrastructure/RedisSetup.cs):
+// SignalR's Redis backplane as AlertHub's nodes do (on the thread-pool scheduler, as src/AlertHub/Infrastructure/RedisSetup.cs):
 // the baseline of a run with --nodes 2 is two bare nodes behind the same Redis.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);

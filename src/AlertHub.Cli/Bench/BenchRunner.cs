@@ -141,50 +141,32 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
             ? new[] { "--Database:Provider=Postgres", $"--ConnectionStrings:AlertHub={postgres.TrimEnd(';')};Database=alerthub_bench_{runId}" }
             : [$"--ConnectionStrings:AlertHub=Data Source={Path.Combine(work, "bench.db")};Default Timeout=30"];
         var redis = settings.Redis is { } r ? new[] { $"--Redis:Configuration={r}", $"--Redis:ChannelPrefix=bench-{runId}" } : [];
-        var nodes = new List<ServerProcess>();
-        try
-        {
-            // One after the other: the first creates the database and the bench accounts, the others find them.
-            for (var i = 0; i < settings.Nodes; i++)
-            {
-                progress("AlertHub starten", i, settings.Nodes);
-                nodes.Add(await ServerProcess.StartAsync(dll,
-                [
-                    $"--Bench:Partners={settings.Accounts}",
-                    $"--Bench:Coordinators={settings.Coordinators}",
-                    "--Demo:Enabled=false",
-                    .. database,
-                    .. redis,
-                    $"--Scheduling:NodeName=bench-{i + 1}",
-                    $"--Sms:OutboxPath={Path.Combine(work, $"sms-outbox-{i + 1}.jsonl")}",
-                    // The bench measures push; the SMS fallback and escalation timers must not fire during the run.
-                    "--Alerts:SmsFallbackAfter=01:00:00",
-                    "--Alerts:EscalateAfter=1.00:00:00",
-                    // Nor the opening check (a run at 07:00 would push and text every bench partner).
-                    "--Readiness:Enabled=false",
-                    // Every run in hotline hours, whatever the hour it runs at: the case alerts are raised in (a raise
-                    // then also reads the coverage), and the figures no longer depend on the time of day.
-                    "--Hotline:Opens=00:00",
-                    "--Hotline:Closes=23:59:59.9999999",
-                    // A load test raises far faster than any coordinator; the per-person limits would refuse it.
-                    "--Security:RaisePerMinute=10000",
-                    "--Security:RaiseBurst=100000",
-                    "--Security:ApiPerMinute=100000",
-                    "--Security:LoginPerMinute=1000",
-                    "--Security:RequireHttps=false",
-                ], work, ct, $"AlertHub-{i + 1}"));
-            }
-            progress("AlertHub starten", settings.Nodes, settings.Nodes);
-            return new FanOutTarget(nodes.Select(n => n.BaseAddress).ToList(), nodes);
-        }
-        catch
-        {
-            foreach (var node in nodes)
-            {
-                await node.DisposeAsync();
-            }
-            throw;
-        }
+        // One after the other: the first creates the database and the bench accounts, the others find them.
+        return await StartNodesAsync("AlertHub", dll, i =>
+            [
+                $"--Bench:Partners={settings.Accounts}",
+                $"--Bench:Coordinators={settings.Coordinators}",
+                "--Demo:Enabled=false",
+                .. database,
+                .. redis,
+                $"--Scheduling:NodeName=bench-{i + 1}",
+                $"--Sms:OutboxPath={Path.Combine(work, $"sms-outbox-{i + 1}.jsonl")}",
+                // The bench measures push; the SMS fallback and escalation timers must not fire during the run.
+                "--Alerts:SmsFallbackAfter=01:00:00",
+                "--Alerts:EscalateAfter=1.00:00:00",
+                // Nor the opening check (a run at 07:00 would push and text every bench partner).
+                "--Readiness:Enabled=false",
+                // Every run in hotline hours, whatever the hour it runs at: the case alerts are raised in (a raise
+                // then also reads the coverage), and the figures no longer depend on the time of day.
+                "--Hotline:Opens=00:00",
+                "--Hotline:Closes=23:59:59.9999999",
+                // A load test raises far faster than any coordinator; the per-person limits would refuse it.
+                "--Security:RaisePerMinute=10000",
+                "--Security:RaiseBurst=100000",
+                "--Security:ApiPerMinute=100000",
+                "--Security:LoginPerMinute=1000",
+                "--Security:RequireHttps=false",
+            ], work, ct);
     }
 
     /// <summary>
@@ -199,15 +181,21 @@ internal sealed class BenchRunner(BenchSettings settings, BenchProgress progress
         }
         var dll = settings.BareDll ?? ServerBinaries.Find("bench/BareHub", "BareHub.dll");
         var redis = settings.Redis is { } r ? new[] { $"--Redis:Configuration={r}", $"--Redis:ChannelPrefix=bare-{Guid.NewGuid():N}" } : [];
+        return await StartNodesAsync("BareHub", dll, _ => redis, work, ct);
+    }
+
+    /// <summary>settings.Nodes servers of one kind, one after the other; those started are stopped again when one fails.</summary>
+    private async Task<FanOutTarget> StartNodesAsync(string name, string dll, Func<int, IEnumerable<string>> args, string work, CancellationToken ct)
+    {
         var nodes = new List<ServerProcess>();
         try
         {
             for (var i = 0; i < settings.Nodes; i++)
             {
-                progress("BareHub starten", i, settings.Nodes);
-                nodes.Add(await ServerProcess.StartAsync(dll, redis, work, ct, $"BareHub-{i + 1}"));
+                progress($"{name} starten", i, settings.Nodes);
+                nodes.Add(await ServerProcess.StartAsync(dll, args(i), work, ct, $"{name}-{i + 1}"));
             }
-            progress("BareHub starten", settings.Nodes, settings.Nodes);
+            progress($"{name} starten", settings.Nodes, settings.Nodes);
             return new FanOutTarget(nodes.Select(n => n.BaseAddress).ToList(), nodes);
         }
         catch
