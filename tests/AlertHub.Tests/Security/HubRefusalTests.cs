@@ -208,7 +208,9 @@ public sealed class HubRefusalTests
             filters.Cast<object>(), ReferenceEqualityComparer.Instance);
         // And they still work as filters: a connection is registered, a receipt goes through.
         var police = await host.ListenAsync(TestHost.Police);
-        Assert.Equal(1, host.Services.GetRequiredService<ConnectionRegistry>().Count);
+        // The client's start completes on the handshake; the server runs OnConnectedAsync (the registry's filter) after it.
+        var registry = host.Services.GetRequiredService<ConnectionRegistry>();
+        await Eventually.TrueAsync(() => registry.Count == 1, "the connection registered by the registry's filter", TimeSpan.FromSeconds(10));
         var coordinator = await host.LoginAsync(TestHost.Coordinator);
         var alert = await coordinator.RaiseAsync(idempotencyKey: "filters");
         await Eventually.TrueAsync(() => police.Raised.Any(a => a.Id == alert.Id), "the push reached the device", TimeSpan.FromSeconds(10));
