@@ -26,14 +26,21 @@ internal sealed class CoverageService(AlertHubDbContext db, AlertAudience audien
         var hours = HotlineHours.For(hotline.Value, region);
         var today = hours.LocalDate(now);
         var check = await LastCheckAsync(regionId, today, ct);
-        var current = await NowAsync(regionId, now, check, ct);
+        var current = await NowAsync(regionId, now, Reachability(check), ct);
         var todayGaps = await RosterGapsAsync(regionId, hours, today, now, ct);
         var tomorrowGaps = await RosterGapsAsync(regionId, hours, today.AddDays(1), now, ct);
         return new CoverageDto(regionId, now, hours.IsOpenAt(now), current, todayGaps, tomorrowGaps, check is null ? null : await ToDtoAsync(check, now, ct));
     }
 
-    /// <summary>Per required discipline: who is on call now (main, then backups) and whether they are a gap.</summary>
-    public async Task<List<DisciplineCoverageDto>> NowAsync(string regionId, DateTimeOffset now, ReadinessCheck? check, CancellationToken ct)
+    /// <summary>A person's answer to the check, as <see cref="ReadinessCheck.Reachable"/> reads it; null without a check.</summary>
+    public static Func<Guid, bool?> Reachability(ReadinessCheck? check) =>
+        personId => check?.Targets.FirstOrDefault(t => t.PersonId == personId) is { } target ? check.Reachable(target) : null;
+
+    /// <summary>
+    /// Per required discipline: who is on call now (main, then backups) and whether they are a gap.
+    /// <paramref name="reachable"/> is a person's answer to today's check (null: not asked, or not known yet).
+    /// </summary>
+    public async Task<List<DisciplineCoverageDto>> NowAsync(string regionId, DateTimeOffset now, Func<Guid, bool?> reachable, CancellationToken ct)
     {
         // From the directory as routing reads it (issue 16: three queries on every raise in hotline hours before),
         // so the notice names the same on-call people the alert was just routed to.
@@ -46,8 +53,6 @@ internal sealed class CoverageService(AlertHubDbContext db, AlertAudience audien
         var people = directory.ActiveByRegion[regionId].Where(p => ids.Contains(p.Id) && p.Role == PersonRole.Partner).ToList();
         var teamLead = directory.ActiveByRegion[regionId].Where(p => p.Role == PersonRole.TeamLead)
             .OrderBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault();
-        bool? Reachable(Guid personId) =>
-            check?.Targets.FirstOrDefault(t => t.PersonId == personId) is { } target ? check.Reachable(target) : null;
 
         var result = new List<DisciplineCoverageDto>();
         foreach (var discipline in AlertAudience.RequiredDisciplines)
@@ -56,7 +61,7 @@ internal sealed class CoverageService(AlertHubDbContext db, AlertAudience audien
                 .Select(e => (Entry: e, Person: people.FirstOrDefault(p => p.Id == e.PersonId && p.Discipline == discipline)))
                 .Where(x => x.Person is not null)
                 .OrderBy(x => x.Entry.IsBackup).ThenBy(x => x.Person!.Name, StringComparer.Ordinal)
-                .Select(x => new OnCallDto(x.Person!.Id, x.Person.Name, x.Person.Organisation?.Name, x.Entry.IsBackup, Reachable(x.Person.Id)))
+                .Select(x => new OnCallDto(x.Person!.Id, x.Person.Name, x.Person.Organisation?.Name, x.Entry.IsBackup, reachable(x.Person.Id)))
                 .DistinctBy(o => o.PersonId)
                 .ToList();
             var gap = !onCall.Any(o => !o.IsBackup && o.Reachable != false);
@@ -121,7 +126,7 @@ internal sealed class CoverageService(AlertHubDbContext db, AlertAudience audien
         return gaps;
     }
 
-    public Task<ReadinessCheck?> LastCheckAsync(string regionId, DateOnly today, CancellationToken ct) =>
+    private Task<ReadinessCheck?> LastCheckAsync(string regionId, DateOnly today, CancellationToken ct) =>
         db.ReadinessChecks.AsNoTracking().Include(c => c.Targets).FirstOrDefaultAsync(c => c.RegionId == regionId && c.Day == today, ct);
 
     public async Task<ReadinessCheckDto> ToDtoAsync(ReadinessCheck check, DateTimeOffset now, CancellationToken ct)

@@ -39,7 +39,10 @@ internal sealed class ReadinessCheck
     /// A device of theirs answered (also late, after the SMS got them to open the app): reachable; none did by the end
     /// of the window: not; still running: not known yet.
     /// </summary>
-    public bool? Reachable(ReadinessTarget target) => target.AnsweredAt is not null ? true : ConcludedAt is null ? null : false;
+    public bool? Reachable(ReadinessTarget target) => ReachableOf(target.AnsweredAt is not null, ConcludedAt is not null);
+
+    /// <summary><see cref="Reachable"/> from whether the target answered and whether the check is concluded.</summary>
+    public static bool? ReachableOf(bool answered, bool concluded) => answered ? true : concluded ? false : null;
 }
 
 /// <summary>One on-call partner in a check: how many devices were asked, when one answered, what was wrong.</summary>

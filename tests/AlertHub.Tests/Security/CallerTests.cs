@@ -128,9 +128,12 @@ public sealed class CallerTests
             // A raise: the caller, the routing and the coverage notice all read the one version of the scope.
             counter.Reset(scope.ServiceProvider.GetRequiredService<AlertHubDbContext>());
             var raised = await scope.ServiceProvider.GetRequiredService<IMediator>()
-                .Send(new RaiseAlert(coordinatorId, null, AlertKind.Fight, null, null));
+                .Send(new RaiseAlert(coordinatorId, null, AlertKind.Fight, null, "een-sleutel"));
             Assert.True(raised.Created);
             Assert.Equal((0, 1), (counter.ById, counter.DirectoryVersions));
+            // Issue 16: and the key, the burst limit and today's opening check in one more statement (three before);
+            // the writes go to the group writer, which runs in a scope of its own.
+            Assert.Equal(2, counter.Reads);
         }
 
         await using (var scope = host.Services.CreateAsyncScope())
@@ -205,6 +208,9 @@ public sealed class CallerTests
         private DbContext? _only;
 
         public int ById => _commands.Count(c => c.Contains("FROM \"People\"", StringComparison.Ordinal) && c.Contains("\"Id\" = ", StringComparison.Ordinal));
+
+        /// <summary>Every command that reads (a query), whatever it reads.</summary>
+        public int Reads => _commands.Count;
 
         /// <summary>Reads of the directory version (<see cref="AlertHub.People.DirectoryCache"/>).</summary>
         public int DirectoryVersions => _commands.Count(c => c.Contains("FROM \"ChangeCounters\"", StringComparison.Ordinal));
