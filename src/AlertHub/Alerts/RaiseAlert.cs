@@ -64,9 +64,10 @@ internal sealed class RaiseAlertHandler(
         // One new alert of this person at a time on this node, so the count below cannot be passed by a volley
         // (and a repeat with the same key waits for the first to be stored, then finds it).
         using var turn = await burst.TurnAsync(caller.Id, ct);
+        var window = burst.Window(now);
         // An alert is only ever raised in the caller's own region (below): without one there is nothing to look up.
         var found = caller.RegionId is { } regionId
-            ? await RaiseLookups.ReadAsync(db, caller.Id, regionId, command.IdempotencyKey, burst.Since(now), burst.Limit,
+            ? await RaiseLookups.ReadAsync(db, caller.Id, regionId, command.IdempotencyKey, window,
                 hotlineOpen && school!.RegionId == regionId ? hours!.LocalDate(now) : null, ct)
             : RaiseLookups.None;
         if (found.EarlierId is { } earlierId && await DetailsAsync(earlierId, ct) is { } earlier)
@@ -79,7 +80,7 @@ internal sealed class RaiseAlertHandler(
             // Older than the window: the key is free again.
             await db.Alerts.Where(a => a.Id == earlier.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.IdempotencyKey, (string?)null), ct);
         }
-        burst.ThrowIfOver(found.LimitthInWindow, now);
+        window.ThrowIfOver(found.LimitthInWindow);
 
         if (schoolId is null)
         {
@@ -112,7 +113,7 @@ internal sealed class RaiseAlertHandler(
         };
         if (hotlineOpen)
         {
-            alert.CoverageNotice = await CoverageNoticeAsync(alert, found.Reachable, now, ct);
+            alert.CoverageNotice = await CoverageNoticeAsync(alert, found.Reachability, now, ct);
         }
         db.Alerts.Add(alert);
         // The fallback, the escalation and the evaluation are written with the alert: no alert without them.
@@ -168,10 +169,24 @@ internal sealed class RaiseBurst(IOptionsMonitor<SecurityOptions> options)
         return new Release(turn);
     }
 
-    public int Limit => options.CurrentValue.RaiseBurst;
+    /// <summary>The limit and its window as configured now: one read, so a reload between the two cannot mix them.</summary>
+    public BurstWindow Window(DateTimeOffset now)
+    {
+        var current = options.CurrentValue;
+        return new BurstWindow(current.RaiseBurst, current.RaiseBurstWindow, now);
+    }
 
+    private sealed class Release(SemaphoreSlim turn) : IDisposable
+    {
+        public void Dispose() => turn.Release();
+    }
+}
+
+/// <summary>A person may raise <see cref="Limit"/> new alerts within <see cref="Length"/> before <see cref="Now"/>.</summary>
+internal sealed record BurstWindow(int Limit, TimeSpan Length, DateTimeOffset Now)
+{
     /// <summary>The start of the window the limit counts in.</summary>
-    public DateTimeOffset Since(DateTimeOffset now) => now - options.CurrentValue.RaiseBurstWindow;
+    public DateTimeOffset Since => Now - Length;
 
     /// <summary>
     /// Refuses when the person already has <see cref="Limit"/> alerts in the window: <paramref name="limitth"/> is the
@@ -179,22 +194,16 @@ internal sealed class RaiseBurst(IOptionsMonitor<SecurityOptions> options)
     /// limit (every alert of the window was read before: with the bench's limit of 100,000 that was 12 % of a SQLite
     /// node's CPU per raise).
     /// </summary>
-    public void ThrowIfOver(DateTimeOffset? limitth, DateTimeOffset now)
+    public void ThrowIfOver(DateTimeOffset? limitth)
     {
         if (limitth is { } at)
         {
-            var (limit, window) = (options.CurrentValue.RaiseBurst, options.CurrentValue.RaiseBurstWindow);
             // Free again when the oldest of the last `limit` alerts leaves the window.
             throw new TooManyRequestsException(
-                $"Je hebt in {window.TotalSeconds:0} seconden al {limit} meldingen gemaakt; een nieuwe kan over enkele seconden. "
+                $"Je hebt in {Length.TotalSeconds:0} seconden al {Limit} meldingen gemaakt; een nieuwe kan over enkele seconden. "
                 + "De meldingen die er al zijn, zijn verstuurd. Bel bij acuut gevaar 112.",
-                at + window - now);
+                at + Length - Now);
         }
-    }
-
-    private sealed class Release(SemaphoreSlim turn) : IDisposable
-    {
-        public void Dispose() => turn.Release();
     }
 }
 
@@ -213,9 +222,10 @@ internal sealed record RaiseLookups(Guid? EarlierId, DateTimeOffset? LimitthInWi
     /// the answers to that day's check of the region are read too.
     /// </summary>
     public static async Task<RaiseLookups> ReadAsync(
-        AlertHubDbContext db, Guid callerId, string regionId, string? key, DateTimeOffset since, int limit, DateOnly? checkDay, CancellationToken ct)
+        AlertHubDbContext db, Guid callerId, string regionId, string? key, BurstWindow burst, DateOnly? checkDay, CancellationToken ct)
     {
         var (withCheck, day) = (checkDay is not null, checkDay ?? default);
+        var (since, limit) = (burst.Since, burst.Limit);
         var check = db.ReadinessChecks.Where(c => withCheck && c.RegionId == regionId && c.Day == day);
         // One row per target of the check (one row without a check), each with the same scalar lookups. A list of
         // targets in the projection would need APPLY, which SQLite does not have.
@@ -238,9 +248,8 @@ internal sealed record RaiseLookups(Guid? EarlierId, DateTimeOffset? LimitthInWi
             [.. rows.Where(r => r.PersonId is not null).Select(r => new ReachabilityRow(r.PersonId!.Value, r.Answered))]);
     }
 
-    /// <summary>A person's answer to the day's check, as <see cref="Readiness.ReadinessCheck.Reachable"/> reads it; null when not asked.</summary>
-    public bool? Reachable(Guid personId) =>
-        TodaysCheck.FirstOrDefault(t => t.PersonId == personId) is { } target ? Readiness.ReadinessCheck.ReachableOf(target.Answered, CheckConcluded) : null;
+    /// <summary>A person's answer to the day's check (null when not asked), by the coverage screen's own rule.</summary>
+    public Func<Guid, bool?> Reachability => Readiness.CoverageService.Reachability(TodaysCheck, CheckConcluded);
 }
 
 /// <summary>One on-call partner of today's check and whether a device of theirs answered.</summary>

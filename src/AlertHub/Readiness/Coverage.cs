@@ -33,8 +33,16 @@ internal sealed class CoverageService(AlertHubDbContext db, AlertAudience audien
     }
 
     /// <summary>A person's answer to the check, as <see cref="ReadinessCheck.Reachable"/> reads it; null without a check.</summary>
-    public static Func<Guid, bool?> Reachability(ReadinessCheck? check) =>
-        personId => check?.Targets.FirstOrDefault(t => t.PersonId == personId) is { } target ? check.Reachable(target) : null;
+    public static Func<Guid, bool?> Reachability(ReadinessCheck? check) => check is null
+        ? _ => null
+        : Reachability([.. check.Targets.Select(t => new ReachabilityRow(t.PersonId, t.AnsweredAt is not null))], check.ConcludedAt is not null);
+
+    /// <summary>
+    /// A person's answer to a check from its targets' rows (the raise reads only those, <see cref="RaiseLookups"/>):
+    /// null when the person was not asked.
+    /// </summary>
+    public static Func<Guid, bool?> Reachability(IReadOnlyList<ReachabilityRow> targets, bool concluded) =>
+        personId => targets.FirstOrDefault(t => t.PersonId == personId) is { } target ? ReadinessCheck.ReachableOf(target.Answered, concluded) : null;
 
     /// <summary>
     /// Per required discipline: who is on call now (main, then backups) and whether they are a gap.
