@@ -1,3 +1,4 @@
+using AlertHub.Infrastructure;
 using System.Buffers;
 using System.Collections.Concurrent;
 using MessagePack;
@@ -9,14 +10,20 @@ using StackExchange.Redis;
 namespace AlertHub.Delivery.Push;
 
 /// <summary>
-/// The Redis backplane, with two changes:
+/// The Redis backplane, with three changes:
 /// <list type="bullet">
 /// <item>A push to users is one publish on one channel (<c>…AlertsHub:users</c>) that every node reads, with the
 /// user ids and the message already serialized once per protocol; each node writes it to its own connections of
 /// those users. SignalR's own manager publishes once per user and serializes once per user (issue 16: 25 publishes
-/// per alert, 13 % of a node's CPU in the two-node raise-only profile).</item>
-/// <item>When a push to users cannot go through Redis (down, or a timeout), this node still writes it to its own
-/// connections of those users, then reports the failure so the row stays and is relayed to the other nodes once
+/// per alert, 13 % of a node's CPU in the two-node raise-only profile). Sends to connections and to all go the same
+/// way, on a channel each (<c>…:connections</c>, <c>…:every-connection</c>).</item>
+/// <item>So a connection needs no Redis subscription of its own, and only a group's member is known to SignalR's
+/// Redis manager (it joins on its first group, <see cref="AddToGroupAsync"/>): a partner's device is not. SignalR's
+/// manager subscribed two channels for every connection (its id, its person), 3.8 KB of a bare hub's connection and
+/// a Redis round trip at each connect (issue 16, memory per connection). A connection of another node joins a group
+/// from its own node (AlertHub's followers do, <see cref="FollowerPresence"/>), as do client results.</item>
+/// <item>When a push cannot go through Redis (down, or a timeout), this node still writes it to its own
+/// connections, then reports the failure so the row stays and is relayed to the other nodes once
 /// Redis is back. Local clients then get it twice and drop the second by version; without this, Redis being away
 /// silenced even the raising node's own devices. A publish slower than half of <c>Outbox:PublishTimeout</c>
 /// counts as failed here.</item>
@@ -25,6 +32,11 @@ namespace AlertHub.Delivery.Push;
 internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposable where THub : Hub
 {
     private static readonly RedisChannel UsersChannel = RedisChannel.Literal(typeof(THub).FullName + ":users");
+    private static readonly RedisChannel ConnectionsChannel = RedisChannel.Literal(typeof(THub).FullName + ":connections");
+    private static readonly RedisChannel EveryConnectionChannel = RedisChannel.Literal(typeof(THub).FullName + ":every-connection");
+
+    /// <summary>Whom a message of one of the three channels is for: the ids it carries are people, connections, or the excluded connections.</summary>
+    private enum Audience { Users, Connections, AllExcept }
 
     private readonly RedisHubLifetimeManager<THub> redis;
     private readonly BackplaneWatch watch;
@@ -35,6 +47,9 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
 
     /// <summary>This node's own members of each group (a follower's group, issue 16), for the same fallback.</summary>
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _groups = new(StringComparer.Ordinal);
+
+    /// <summary>This node's connections that SignalR's Redis manager knows (a group's members), with their join.</summary>
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _joined = new(StringComparer.Ordinal);
 
     private readonly Lazy<Task> _subscribed;
 
@@ -50,54 +65,60 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
     }
 
     /// <summary>
-    /// Subscribes to the users channel once; StackExchange.Redis subscribes it again after every reconnect. With Redis
+    /// Subscribes to the three channels once; StackExchange.Redis subscribes them again after every reconnect. With Redis
     /// away at the start it tries again every second: until then this node's devices get what the dispatcher writes
     /// to them locally after the outage (<see cref="BackplaneWatch.Restored"/>) and the change feed.
     /// </summary>
     private async Task SubscribeAsync()
     {
         var connection = await watch.Connection;
+        var channels = new[] { (UsersChannel, Audience.Users), (ConnectionsChannel, Audience.Connections), (EveryConnectionChannel, Audience.AllExcept) };
+        var done = 0;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var queue = await connection.GetSubscriber().SubscribeAsync(UsersChannel);
-                queue.OnMessage(DeliverAsync);
+                for (; done < channels.Length; done++)
+                {
+                    var (channel, audience) = channels[done];
+                    var queue = await connection.GetSubscriber().SubscribeAsync(channel);
+                    queue.OnMessage(received => DeliverAsync(audience, received));
+                }
                 return;
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
                 if (attempt == 1)
                 {
-                    logger.LogWarning("Subscribing to the users channel failed ({Error}); trying again every second", e.GetType().Name);
+                    logger.LogWarning("Subscribing to the backplane's channels failed ({Error}); trying again every second", e.GetType().Name);
                 }
                 await Task.Delay(TimeSpan.FromSeconds(1));
             }
         }
     }
 
-    /// <summary>One message of the users channel: in order, one at a time, as SignalR reads each of its channels.</summary>
-    private async Task DeliverAsync(ChannelMessage received)
+    /// <summary>One message of a channel: in order, one at a time, as SignalR reads each of its channels.</summary>
+    private async Task DeliverAsync(Audience audience, ChannelMessage received)
     {
         try
         {
-            var (users, message) = Unpack((byte[])received.Message!);
-            await WriteLocalAsync(users, message, CancellationToken.None);
+            var (ids, message) = Unpack((byte[])received.Message!);
+            await WriteLocalAsync(audience, ids, message, CancellationToken.None);
         }
         catch (Exception e)
         {
-            logger.LogWarning(e, "A message of the users channel could not be written to this node's connections");
+            logger.LogWarning(e, "A message of the {Audience} channel could not be written to this node's connections", audience);
         }
     }
 
-    private byte[] Pack(IReadOnlyList<string> userIds, InvocationMessage message)
+    private byte[] Pack(IReadOnlyList<string> ids, InvocationMessage message)
     {
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
-        writer.WriteArrayHeader(userIds.Count);
-        foreach (var user in userIds)
+        writer.WriteArrayHeader(ids.Count);
+        foreach (var id in ids)
         {
-            writer.Write(user);
+            writer.Write(id);
         }
         writer.WriteMapHeader(protocols.Count);
         foreach (var protocol in protocols)
@@ -112,10 +133,10 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
     private static (HashSet<string> Users, SerializedHubMessage Message) Unpack(byte[] payload)
     {
         var reader = new MessagePackReader(payload);
-        var users = new HashSet<string>(StringComparer.Ordinal);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = reader.ReadArrayHeader(); i > 0; i--)
         {
-            users.Add(reader.ReadString()!);
+            ids.Add(reader.ReadString()!);
         }
         var serialized = new List<SerializedMessage>();
         for (var i = reader.ReadMapHeader(); i > 0; i--)
@@ -124,16 +145,28 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
             var bytes = reader.ReadBytes() ?? throw new InvalidDataException("A users-channel message without its bytes.");
             serialized.Add(new SerializedMessage(name, bytes.ToArray()));
         }
-        return (users, new SerializedHubMessage(serialized));
+        return (ids, new SerializedHubMessage(serialized));
     }
 
-    private Task WriteLocalAsync(IReadOnlySet<string> users, SerializedHubMessage message, CancellationToken ct)
+    private Task WriteLocalAsync(Audience audience, IReadOnlySet<string> ids, SerializedHubMessage message, CancellationToken ct)
     {
-        // Enumerating the dictionary itself takes no lock (its Values property locks every bucket to copy them).
         var writes = new List<Task>();
-        foreach (var (_, connection) in _local)
+        if (audience == Audience.Connections)
         {
-            if (connection.UserIdentifier is { } user && users.Contains(user))
+            foreach (var id in ids)
+            {
+                if (_local.TryGetValue(id, out var connection))
+                {
+                    writes.Add(connection.WriteAsync(message, ct).AsTask());
+                }
+            }
+            return Task.WhenAll(writes);
+        }
+        // Enumerating the dictionary itself takes no lock (its Values property locks every bucket to copy them).
+        foreach (var (id, connection) in _local)
+        {
+            var isFor = audience == Audience.Users ? connection.UserIdentifier is { } user && ids.Contains(user) : !ids.Contains(id);
+            if (isFor)
             {
                 writes.Add(connection.WriteAsync(message, ct).AsTask());
             }
@@ -143,19 +176,8 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
 
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {
+        // No Redis here: a connection is reached through the node's channels, and joins SignalR's manager with its first group.
         _local[connection.ConnectionId] = connection;
-        try
-        {
-            await redis.OnConnectedAsync(connection);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            // SignalR's backplane refused every new connection while Redis was away. The connection is served by this
-            // node meanwhile (pushes to its person come through the users channel once Redis is back, and from this
-            // node's own writes until then); it joins its groups again through FollowerPresence's retry.
-            logger.LogWarning("Redis unavailable ({Error}): connection {ConnectionId} is served by this node only until Redis is back",
-                e.GetType().Name, connection.ConnectionId);
-        }
         try
         {
             // Subscribed before the connection counts: a push to this user from another node cannot pass it by.
@@ -164,6 +186,24 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
         catch (TimeoutException)
         {
             // Redis away: SubscribeAsync goes on trying; the connection is not refused for it.
+        }
+    }
+
+    /// <summary>
+    /// Makes this node's connection known to SignalR's Redis manager (which subscribes its channels), once. A join
+    /// that failed (Redis away) is tried again by the next call: FollowerPresence retries a failed group join.
+    /// </summary>
+    private async Task JoinBackplaneAsync(HubConnectionContext connection)
+    {
+        var join = _joined.GetOrAdd(connection.ConnectionId, _ => new Lazy<Task>(() => redis.OnConnectedAsync(connection)));
+        try
+        {
+            await join.Value;
+        }
+        catch (Exception e) when (RedisProbe.IsOutage(e))
+        {
+            _joined.TryRemove(KeyValuePair.Create(connection.ConnectionId, join));
+            throw;
         }
     }
 
@@ -177,21 +217,38 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
                 _groups.TryRemove(KeyValuePair.Create(name, members));
             }
         }
-        await redis.OnDisconnectedAsync(connection);
+        if (_joined.TryRemove(connection.ConnectionId, out var join))
+        {
+            try
+            {
+                await join.Value;
+            }
+            catch (Exception e) when (RedisProbe.IsOutage(e))
+            {
+                // It did not finish joining; what it did join is left below.
+            }
+            await redis.OnDisconnectedAsync(connection);
+        }
     }
 
-    public override async Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default)
+    public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+        PublishAsync(UsersChannel, Audience.Users, userIds, methodName, args, cancellationToken);
+
+    /// <summary>
+    /// One publish to every node, which writes it to its own connections of the audience. Redis just killed still looks
+    /// connected until a reply is overdue: this gives up on it early and writes to this node's own connections.
+    /// </summary>
+    private async Task PublishAsync(RedisChannel channel, Audience audience, IReadOnlyList<string> ids, string methodName, object?[] args, CancellationToken ct)
     {
         try
         {
-            // Redis just killed still looks connected until a reply is overdue: give up on it early for our own devices.
-            var payload = Pack(userIds, new InvocationMessage(methodName, args));
-            var connection = await watch.Connection.WaitAsync(localAfter, cancellationToken);
-            await connection.GetSubscriber().PublishAsync(UsersChannel, payload).WaitAsync(localAfter, cancellationToken);
+            var payload = Pack(ids, new InvocationMessage(methodName, args));
+            var connection = await watch.Connection.WaitAsync(localAfter, ct);
+            await connection.GetSubscriber().PublishAsync(channel, payload).WaitAsync(localAfter, ct);
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
-            await SendLocalAsync(userIds, methodName, args, cancellationToken);
+            await WriteLocalAsync(audience, ids.ToHashSet(StringComparer.Ordinal), new SerializedHubMessage(new InvocationMessage(methodName, args)), ct);
             logger.LogWarning("Redis unavailable ({Error}): {Method} written to this node's own connections only", e.GetType().Name, methodName);
             throw;
         }
@@ -199,19 +256,26 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
 
     /// <summary>To this node's own connections of these users only, not through Redis.</summary>
     public Task SendLocalAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        WriteLocalAsync(userIds.ToHashSet(StringComparer.Ordinal), new SerializedHubMessage(new InvocationMessage(methodName, args)), cancellationToken);
+        WriteLocalAsync(Audience.Users, userIds.ToHashSet(StringComparer.Ordinal), new SerializedHubMessage(new InvocationMessage(methodName, args)), cancellationToken);
 
     public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        redis.SendAllAsync(methodName, args, cancellationToken);
+        PublishAsync(EveryConnectionChannel, Audience.AllExcept, [], methodName, args, cancellationToken);
 
     public override Task SendAllExceptAsync(string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
-        redis.SendAllExceptAsync(methodName, args, excludedConnectionIds, cancellationToken);
+        PublishAsync(EveryConnectionChannel, Audience.AllExcept, excludedConnectionIds, methodName, args, cancellationToken);
 
     public override Task SendConnectionAsync(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        redis.SendConnectionAsync(connectionId, methodName, args, cancellationToken);
+        SendConnectionsAsync([connectionId], methodName, args, cancellationToken);
 
-    public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        redis.SendConnectionsAsync(connectionIds, methodName, args, cancellationToken);
+    /// <summary>This node's own connections directly (as SignalR's manager does), the others through their nodes.</summary>
+    public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default)
+    {
+        var elsewhere = connectionIds.Where(id => !_local.ContainsKey(id)).ToList();
+        var here = connectionIds.Count == elsewhere.Count
+            ? Task.CompletedTask
+            : WriteLocalAsync(Audience.Connections, connectionIds.ToHashSet(StringComparer.Ordinal), new SerializedHubMessage(new InvocationMessage(methodName, args)), cancellationToken);
+        return elsewhere.Count == 0 ? here : Task.WhenAll(here, PublishAsync(ConnectionsChannel, Audience.Connections, elsewhere, methodName, args, cancellationToken));
+    }
 
     public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
         redis.SendGroupAsync(groupName, methodName, args, cancellationToken);
@@ -238,13 +302,14 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
     public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
         SendUsersAsync([userId], methodName, args, cancellationToken);
 
-    public override Task AddToGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
+    public override async Task AddToGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
     {
-        if (_local.ContainsKey(connectionId))
+        if (_local.TryGetValue(connectionId, out var connection))
         {
             _groups.GetOrAdd(groupName, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[connectionId] = 0;
+            await JoinBackplaneAsync(connection);
         }
-        return redis.AddToGroupAsync(connectionId, groupName, cancellationToken);
+        await redis.AddToGroupAsync(connectionId, groupName, cancellationToken);
     }
 
     public override Task RemoveFromGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
@@ -253,11 +318,21 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
         {
             members.TryRemove(connectionId, out _);
         }
-        return redis.RemoveFromGroupAsync(connectionId, groupName, cancellationToken);
+        // A connection of this node that never joined a group is in none of SignalR's.
+        return _local.ContainsKey(connectionId) && !_joined.ContainsKey(connectionId)
+            ? Task.CompletedTask
+            : redis.RemoveFromGroupAsync(connectionId, groupName, cancellationToken);
     }
 
-    public override Task<T> InvokeConnectionAsync<T>(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken) =>
-        redis.InvokeConnectionAsync<T>(connectionId, methodName, args, cancellationToken);
+    /// <summary>A client result: SignalR's manager waits for it, so this node's connection joins it first.</summary>
+    public override async Task<T> InvokeConnectionAsync<T>(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken)
+    {
+        if (_local.TryGetValue(connectionId, out var connection))
+        {
+            await JoinBackplaneAsync(connection);
+        }
+        return await redis.InvokeConnectionAsync<T>(connectionId, methodName, args, cancellationToken);
+    }
 
     public override Task SetConnectionResultAsync(string connectionId, CompletionMessage result) =>
         redis.SetConnectionResultAsync(connectionId, result);
