@@ -22,7 +22,8 @@ public sealed class CompactTicketsTests
         var format = new TicketDataFormat(new EphemeralDataProtectionProvider().CreateProtector("test"));
         var compact = new CompactTickets(format);
         var expires = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
-        string first = compact.Protect(Ticket("Wijkagent Jansen", expires)), second = compact.Protect(Ticket("Jongerenwerker Amrani", expires));
+        var original = Ticket("Wijkagent Jansen", expires);
+        string first = compact.Protect(original), second = compact.Protect(Ticket("Jongerenwerker Amrani", expires));
 
         var plain1 = format.Unprotect(first)!;
         var plain2 = format.Unprotect(second)!;
@@ -36,9 +37,7 @@ public sealed class CompactTicketsTests
         Assert.Same(read1.Properties.Items.Keys.First(), read2.Properties.Items.Keys.First());
 
         // Nothing changed but the sharing.
-        Assert.Equal(
-            plain1.Principal.Claims.Select(c => (c.Type, c.Value, c.ValueType, c.Issuer, c.OriginalIssuer)),
-            read1.Principal.Claims.Select(c => (c.Type, c.Value, c.ValueType, c.Issuer, c.OriginalIssuer)));
+        Assert.Equal(Claims(original), Claims(read1));
         Assert.Equal("Wijkagent Jansen", read1.Principal.Identity.Name);
         Assert.True(read1.Principal.IsInRole("partner"));
         Assert.Equal(expires, read1.Properties.ExpiresUtc);
@@ -48,6 +47,29 @@ public sealed class CompactTicketsTests
     }
 
     [Fact]
+    public void TheLongClaimTypes_GoIntoTheTokenShort_AndATokenFromBeforeReadsTheSame()
+    {
+        var format = new TicketDataFormat(new EphemeralDataProtectionProvider().CreateProtector("test"));
+        var compact = new CompactTickets(format);
+        var ticket = Ticket("Wijkagent Jansen", new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
+
+        var token = compact.Protect(ticket);
+        var inside = format.Unprotect(token)!;
+        Assert.Contains(inside.Principal.Claims, c => c.Type == "~id");
+        Assert.DoesNotContain(inside.Principal.Claims, c => CompactTickets.ShortNames.ContainsKey(c.Type));
+        // Four long names out of a small ticket: a real sign-in's token went from 838 to about 600 characters.
+        var before = format.Protect(ticket);
+        Assert.True(token.Length < before.Length - 150, $"{token.Length} against {before.Length} characters");
+
+        Assert.Equal(Claims(ticket), Claims(compact.Unprotect(token)!));
+        Assert.Equal(Claims(ticket), Claims(compact.Unprotect(before)!));
+        Assert.Equal("STAMP", compact.Unprotect(token)!.Principal.FindFirstValue("AspNet.Identity.SecurityStamp"));
+    }
+
+    private static IEnumerable<(string, string, string, string, string)> Claims(AuthenticationTicket ticket) =>
+        ticket.Principal.Claims.Select(c => (c.Type, c.Value, c.ValueType, c.Issuer, c.OriginalIssuer)).ToList();
+
+    [Fact]
     public async Task TheApp_ReadsItsAccessTokensThisWay()
     {
         await using var host = await TestHost.StartAsync();
@@ -55,7 +77,12 @@ public sealed class CompactTicketsTests
         Assert.IsType<CompactTickets>(options.BearerTokenProtector);
         // And a token it issued is still taken (the framework's own keys and purpose underneath).
         var police = await host.LoginAsync(TestHost.Police);
-        Assert.NotNull(options.BearerTokenProtector.Unprotect(police.AccessToken));
+        var read = options.BearerTokenProtector.Unprotect(police.AccessToken);
+        Assert.NotNull(read);
+        Assert.NotNull(read.Principal.FindFirstValue(ClaimTypes.NameIdentifier));
+        Assert.True(read.Principal.IsInRole("Partner"), string.Join(", ", read.Principal.Claims.Select(c => c.Type)));
+        // With the framework's long claim types this token was 838 characters.
+        Assert.True(police.AccessToken!.Length < 700, $"{police.AccessToken.Length} characters");
     }
 
     // Built from fresh strings, as a token read from the wire is.
