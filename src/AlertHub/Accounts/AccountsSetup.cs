@@ -43,7 +43,7 @@ internal static class AccountsSetup
                 // would close every hub connection the moment it opened, or never.
                 bearer.TimeProvider = TimeProvider.System;
                 // Set by the framework's own options step, which runs before this one (AddBearerToken above).
-                bearer.BearerTokenProtector = new CompactTickets(bearer.BearerTokenProtector);
+                bearer.BearerTokenProtector = new CompactTickets(bearer.BearerTokenProtector, auth.Value.ShortTokenNames);
             });
 
         services.AddIdentityCore<AppUser>(options =>

@@ -17,7 +17,8 @@ namespace AlertHub.Accounts;
 /// token's own. The names come only out of tokens this server protected, so nothing a client makes up is interned.</item>
 /// </list>
 /// </summary>
-internal sealed class CompactTickets(ISecureDataFormat<AuthenticationTicket> inner) : ISecureDataFormat<AuthenticationTicket>
+/// <param name="shortNames">Whether new tokens get the short names (<c>Auth:ShortTokenNames</c>); read back, both kinds are understood.</param>
+internal sealed class CompactTickets(ISecureDataFormat<AuthenticationTicket> inner, bool shortNames = true) : ISecureDataFormat<AuthenticationTicket>
 {
     /// <summary>The claim types of a sign-in (Identity's claims factory) and their names inside the token.</summary>
     internal static readonly IReadOnlyDictionary<string, string> ShortNames = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -38,8 +39,8 @@ internal sealed class CompactTickets(ISecureDataFormat<AuthenticationTicket> inn
 
     public AuthenticationTicket? Unprotect(string? protectedText, string? purpose) => Compact(inner.Unprotect(protectedText, purpose));
 
-    private static AuthenticationTicket Shorten(AuthenticationTicket ticket) =>
-        new(Copy(ticket.Principal, type => ShortNames.GetValueOrDefault(type, type), name => name), ticket.Properties, ticket.AuthenticationScheme);
+    private AuthenticationTicket Shorten(AuthenticationTicket ticket) => !shortNames ? ticket
+        : new(Copy(ticket.Principal, type => ShortNames.GetValueOrDefault(type, type), name => name), ticket.Properties, ticket.AuthenticationScheme);
 
     internal static AuthenticationTicket? Compact(AuthenticationTicket? ticket)
     {

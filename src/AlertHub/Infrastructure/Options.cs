@@ -47,4 +47,11 @@ internal sealed class AuthOptions
     /// </summary>
     [Range(1, 365)]
     public int DeviceSessionDays { get; set; } = 30;
+
+    /// <summary>
+    /// Access tokens carry the long claim types as short names (<c>Accounts/CompactTickets</c>). Every node reads both
+    /// kinds; a node of a version before 2026-12-08 reads only long ones, so while such nodes still run beside this
+    /// one (a rolling upgrade), set this to false and turn it on once every node runs this version.
+    /// </summary>
+    public bool ShortTokenNames { get; set; } = true;
 }

@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Security.Claims;
+using AlertHub.Client;
 using AlertHub.Accounts;
 using AlertHub.Testing;
 using Microsoft.AspNetCore.Authentication;
@@ -64,6 +66,12 @@ public sealed class CompactTicketsTests
         Assert.Equal(Claims(ticket), Claims(compact.Unprotect(token)!));
         Assert.Equal(Claims(ticket), Claims(compact.Unprotect(before)!));
         Assert.Equal("STAMP", compact.Unprotect(token)!.Principal.FindFirstValue("AspNet.Identity.SecurityStamp"));
+
+        // Auth:ShortTokenNames=false (older nodes beside this one): long names in, and both kinds still read.
+        var forOlderNodes = new CompactTickets(format, shortNames: false);
+        var longToken = forOlderNodes.Protect(ticket);
+        Assert.Equal(Claims(ticket), Claims(format.Unprotect(longToken)!));
+        Assert.Equal(Claims(ticket), Claims(forOlderNodes.Unprotect(token)!));
     }
 
     private static IEnumerable<(string, string, string, string, string)> Claims(AuthenticationTicket ticket) =>
@@ -83,6 +91,16 @@ public sealed class CompactTicketsTests
         Assert.True(read.Principal.IsInRole("Partner"), string.Join(", ", read.Principal.Claims.Select(c => c.Type)));
         // With the framework's long claim types this token was 838 characters.
         Assert.True(police.AccessToken!.Length < 700, $"{police.AccessToken.Length} characters");
+    }
+
+    [Fact]
+    public async Task WithShortTokenNamesOff_TheAppIssuesTokensAnOlderNodeReads()
+    {
+        await using var host = await TestHost.StartAsync(settings: new Dictionary<string, string?> { ["Auth:ShortTokenNames"] = "false" });
+        var police = await host.LoginAsync(TestHost.Police);
+        Assert.True(police.AccessToken!.Length > 750, $"{police.AccessToken.Length} characters");
+        var me = await police.Http.GetFromJsonAsync<MeDto>("/api/me", AlertHubJson.Options);
+        Assert.Equal(PersonRole.Partner, me!.Role);
     }
 
     // Built from fresh strings, as a token read from the wire is.
