@@ -1,6 +1,6 @@
-using AlertHub.Infrastructure;
 using System.Buffers;
 using System.Collections.Concurrent;
+using AlertHub.Infrastructure;
 using MessagePack;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
@@ -130,7 +130,7 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static (HashSet<string> Users, SerializedHubMessage Message) Unpack(byte[] payload)
+    private static (HashSet<string> Ids, SerializedHubMessage Message) Unpack(byte[] payload)
     {
         var reader = new MessagePackReader(payload);
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -142,7 +142,7 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
         for (var i = reader.ReadMapHeader(); i > 0; i--)
         {
             var name = reader.ReadString()!;
-            var bytes = reader.ReadBytes() ?? throw new InvalidDataException("A users-channel message without its bytes.");
+            var bytes = reader.ReadBytes() ?? throw new InvalidDataException("A backplane message without its bytes.");
             serialized.Add(new SerializedMessage(name, bytes.ToArray()));
         }
         return (ids, new SerializedHubMessage(serialized));
@@ -204,6 +204,11 @@ internal sealed class LocalFallbackLifetimeManager<THub> : HubLifetimeManager<TH
         {
             _joined.TryRemove(KeyValuePair.Create(connection.ConnectionId, join));
             throw;
+        }
+        if (!_local.ContainsKey(connection.ConnectionId) && _joined.TryRemove(KeyValuePair.Create(connection.ConnectionId, join)))
+        {
+            // It closed while joining (a retried join): leave again, as OnDisconnectedAsync did before the join was there.
+            await redis.OnDisconnectedAsync(connection);
         }
     }
 
